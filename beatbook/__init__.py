@@ -1,0 +1,1 @@
+"""Beatbook: community policing platform."""

@@ -1,0 +1,135 @@
+"""Administration writes: stations, beats, communities and users.
+
+Only the system administrator configures these (three-way split: the system
+administrator sees no residents' data, the audit administrator only reads
+the audit log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from beatbook.accounts.models import Role, User
+from beatbook.core import audit
+from beatbook.core.scoping import forget_scope, scope_of
+from beatbook.registry.models import Beat, Building, Community, Station
+
+
+def _require_admin(actor: Any) -> None:
+    if actor is not None and not scope_of(actor).administers:
+        raise PermissionDenied(_("Only the system administrator can change the configuration."))
+
+
+def station_create(*, actor: Any, name: str, code: str = "") -> Station:
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Name is required.")})
+    with transaction.atomic():
+        station = Station.objects.create(name=name, code=code.strip())
+        audit.record(actor=actor, action="station.create", obj=station, after={"name": name, "code": code})
+    return station
+
+
+def beat_create(*, actor: Any, station: Station, name: str, code: str = "") -> Beat:
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Name is required.")})
+    with transaction.atomic():
+        beat = Beat.objects.create(station=station, name=name, code=code.strip())
+        audit.record(actor=actor, action="beat.create", obj=beat, after={"station": station.pk, "name": name})
+    return beat
+
+
+def community_create(*, actor: Any, beat: Beat, name: str) -> Community:
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Name is required.")})
+    if Community.objects.filter(name=name).exists():
+        raise ValidationError({"name": _("A community with this name already exists.")})
+    with transaction.atomic():
+        community = Community.objects.create(beat=beat, name=name)
+        audit.record(actor=actor, action="community.create", obj=community, after={"beat": beat.pk, "name": name})
+    return community
+
+
+def community_move(*, actor: Any, community: Community, beat: Beat) -> Community:
+    """Assign a community to another beat (officers' jurisdiction follows)."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = {"beat": community.beat_id}
+        community.beat = beat
+        community.save(update_fields=["beat"])
+        audit.record(actor=actor, action="community.move", obj=community, before=before, after={"beat": beat.pk})
+    return community
+
+
+def user_create(
+    *, actor: Any, username: str, role: str, display_name: str = "", password: str | None = None,
+    station: Station | None = None, phone: str = "",
+) -> User:
+    _require_admin(actor)
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": _("Username is required.")})
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("This username is taken.")})
+    with transaction.atomic():
+        user = User(username=username, role=role, display_name=display_name.strip(), station=station, phone=phone)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit.record(actor=actor, action="user.create", obj=user,
+                     after={"username": username, "role": role, "station": station.pk if station else None})
+    return user
+
+
+def user_set_assignments(
+    *, actor: Any, user: User, beats: Iterable[Beat] | None = None, communities: Iterable[Community] | None = None,
+    buildings: Iterable[Building] | None = None,
+) -> User:
+    """Replace the beats, communities or buildings a user covers (None leaves a set as is)."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before: dict[str, list[int]] = {}
+        after: dict[str, list[int]] = {}
+        for attr, items in (("beats", beats), ("communities", communities), ("head_of_buildings", buildings)):
+            if items is None:
+                continue
+            manager = getattr(user, attr)
+            before[attr] = sorted(manager.values_list("id", flat=True))
+            manager.set(list(items))
+            after[attr] = sorted(manager.values_list("id", flat=True))
+        forget_scope(user)
+        audit.record(actor=actor, action="user.assign", obj=user, before=before, after=after)
+    return user
+
+
+def user_set_password(*, actor: Any, user: User, password: str) -> User:
+    _require_admin(actor)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(actor=actor, action="user.set_password", obj=user)
+    return user
+
+
+def token_for(*, actor: Any, user: User) -> Token:
+    """The user's API token, created (and audited) on first use."""
+    with transaction.atomic():
+        token, created = Token.objects.get_or_create(user=user)
+        if created:
+            audit.record(actor=actor, action="token.create", obj=user)
+    return token

@@ -1,0 +1,296 @@
+"""Every scoped read of the registry starts here, from ``visible_to(user)``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from beatbook.core import audit
+from beatbook.core.scoping import scope_of
+from beatbook.core.shortcuts import get_visible_or_404
+from beatbook.registry.idnumbers import id_key, mask_id_number
+from beatbook.registry.models import (
+    Beat,
+    Building,
+    Community,
+    Compound,
+    Flat,
+    FlatStatus,
+    Premises,
+    Resident,
+    TransferRequest,
+)
+from beatbook.registry.phones import PhoneError, normalize_phone
+
+
+def _count(qs: QuerySet[Any], outer: str, group: str) -> Coalesce:
+    sub = qs.filter(**{group: OuterRef(outer)}).order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def _with_counts(qs: QuerySet[Any], user: Any, flat_path: str, resident_path: str) -> QuerySet[Any]:
+    return qs.annotate(
+        household_count=_count(Flat.objects.visible_to(user), "pk", flat_path),
+        resident_count=_count(Resident.objects.visible_to(user).filter(moved_out_on__isnull=True), "pk", resident_path),
+    )
+
+
+def beat_list(*, user: Any) -> QuerySet[Beat]:
+    return Beat.objects.visible_to(user).select_related("station")
+
+
+def community_list(*, user: Any, beat: int | None = None) -> QuerySet[Community]:
+    qs = Community.objects.visible_to(user).select_related("beat")
+    if beat:
+        qs = qs.filter(beat_id=beat)
+    return qs
+
+
+def community_get(*, user: Any, pk: Any) -> Community:
+    return get_visible_or_404(Community, user, pk, Community.objects.visible_to(user).select_related("beat"))
+
+
+def compound_list(*, user: Any, community: int | None = None, with_counts: bool = False) -> QuerySet[Compound]:
+    qs = Compound.objects.visible_to(user).select_related("community")
+    if community:
+        qs = qs.filter(community_id=community)
+    if with_counts:
+        qs = _with_counts(qs, user, "building__compound", "flat__building__compound").annotate(
+            building_count=_count(Building.objects.visible_to(user), "pk", "compound")
+        )
+    return qs
+
+
+def compound_get(*, user: Any, pk: Any) -> Compound:
+    return get_visible_or_404(Compound, user, pk, Compound.objects.visible_to(user).select_related("community__beat"))
+
+
+def building_list(
+    *, user: Any, compound: int | None = None, with_counts: bool = False, compound_name: str | None = None,
+    number: str | None = None,
+) -> QuerySet[Building]:
+    qs = Building.objects.visible_to(user).select_related("compound__community")
+    if compound:
+        qs = qs.filter(compound_id=compound)
+    if compound_name:
+        qs = qs.filter(compound__name=compound_name)
+    if number:
+        from beatbook.registry.addresses import normalize_building_number
+
+        qs = qs.filter(number=normalize_building_number(number))
+    if with_counts:
+        qs = _with_counts(qs, user, "building", "flat__building").annotate(
+            vacant_count=_count(Flat.objects.filter(status=FlatStatus.VACANT), "pk", "building"),
+        )
+    return qs
+
+
+def building_get(*, user: Any, pk: Any) -> Building:
+    return get_visible_or_404(Building, user, pk, Building.objects.visible_to(user).select_related("compound__community__beat"))
+
+
+@dataclass
+class GridCell:
+    flat: Flat
+    head_name: str
+    resident_count: int
+
+
+@dataclass
+class GridEntrance:
+    label: str
+    entrance_id: int | None
+    floors: list[tuple[int | None, list[GridCell]]] = field(default_factory=list)
+    width: int = 0
+
+
+@dataclass
+class BuildingGrid:
+    building: Building
+    entrances: list[GridEntrance]
+    household_count: int
+    vacant_count: int
+    resident_count: int
+    status_counts: dict[str, int]
+
+
+def building_grid(*, user: Any, building: Building) -> BuildingGrid:
+    """Floors × flats per entrance, top floor first, in two queries."""
+    flats = list(
+        Flat.objects.visible_to(user).filter(building=building).select_related("entrance").order_by(
+            "entrance__sort_key", "entrance__number", "-floor", "room"
+        )
+    )
+    heads: dict[int, str] = {}
+    counts: dict[int, int] = defaultdict(int)
+    for flat_id, name, is_head in Resident.objects.filter(flat__building=building, moved_out_on__isnull=True).values_list(
+        "flat_id", "name", "is_head"
+    ):
+        counts[flat_id] += 1
+        if is_head:
+            heads[flat_id] = name
+    by_entrance: dict[int | None, GridEntrance] = {}
+    status_counts: dict[str, int] = defaultdict(int)
+    for flat in flats:
+        status_counts[flat.status] += 1
+        key = flat.entrance_id
+        if key not in by_entrance:
+            by_entrance[key] = GridEntrance(label=flat.entrance.label if flat.entrance else "", entrance_id=key)
+        ge = by_entrance[key]
+        cell = GridCell(flat=flat, head_name=heads.get(flat.pk, ""), resident_count=counts.get(flat.pk, 0))
+        if ge.floors and ge.floors[-1][0] == flat.floor:
+            ge.floors[-1][1].append(cell)
+        else:
+            ge.floors.append((flat.floor, [cell]))
+    for ge in by_entrance.values():
+        ge.width = max((len(cells) for _f, cells in ge.floors), default=0)
+    return BuildingGrid(
+        building=building,
+        entrances=list(by_entrance.values()),
+        household_count=len(flats),
+        vacant_count=status_counts.get(FlatStatus.VACANT, 0),
+        resident_count=sum(counts.values()),
+        status_counts=dict(status_counts),
+    )
+
+
+def flat_list(
+    *, user: Any, building: int | None = None, compound: int | None = None, community: int | None = None,
+    beat: int | None = None, status: str | None = None,
+) -> QuerySet[Flat]:
+    qs = Flat.objects.visible_to(user).select_related("building__compound", "entrance")
+    if building:
+        qs = qs.filter(building_id=building)
+    if compound:
+        qs = qs.filter(building__compound_id=compound)
+    if community:
+        qs = qs.filter(building__compound__community_id=community)
+    if beat:
+        qs = qs.filter(building__compound__community__beat_id=beat)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def flat_get(*, user: Any, pk: Any) -> Flat:
+    return get_visible_or_404(
+        Flat, user, pk, Flat.objects.visible_to(user).select_related("building__compound__community", "entrance")
+    )
+
+
+def flat_residents(*, user: Any, flat: Flat, include_moved_out: bool = True) -> QuerySet[Resident]:
+    qs = Resident.objects.visible_to(user).filter(flat=flat).order_by("moved_out_on", "-is_head", "id")
+    if not include_moved_out:
+        qs = qs.filter(moved_out_on__isnull=True)
+    return qs
+
+
+def _search_q(term: str) -> Q:
+    term = term.strip()
+    q = Q(name__icontains=term) if term else Q()
+    key = id_key(term)
+    if key and any(ch.isdigit() for ch in key):
+        q |= Q(id_number=key)
+        try:
+            q |= Q(phones_text__contains=normalize_phone(term))
+        except PhoneError:
+            pass
+    return q
+
+
+def resident_list(
+    *, user: Any, search: str = "", flat: int | None = None, building: int | None = None,
+    compound: int | None = None, community: int | None = None, beat: int | None = None,
+    include_moved_out: bool = True, moved_out: bool | None = None,
+) -> QuerySet[Resident]:
+    qs = Resident.objects.visible_to(user).select_related("flat")
+    if flat:
+        qs = qs.filter(flat_id=flat)
+    if building:
+        qs = qs.filter(flat__building_id=building)
+    if compound:
+        qs = qs.filter(flat__building__compound_id=compound)
+    if community:
+        qs = qs.filter(flat__building__compound__community_id=community)
+    if beat:
+        qs = qs.filter(flat__building__compound__community__beat_id=beat)
+    if moved_out is not None:
+        qs = qs.filter(moved_out_on__isnull=not moved_out)
+    elif not include_moved_out:
+        qs = qs.filter(moved_out_on__isnull=True)
+    if search.strip():
+        qs = qs.filter(_search_q(search))
+    return qs.order_by("id")
+
+
+def resident_get(*, user: Any, pk: Any) -> Resident:
+    """A resident without recording a read (for edit forms that show masked data)."""
+    return get_visible_or_404(
+        Resident, user, pk, Resident.objects.visible_to(user).select_related("flat__building__compound__community")
+    )
+
+
+def resident_read(*, user: Any, pk: Any, purpose: str = "view") -> Resident:
+    """A resident's full record; the read is audited."""
+    resident = resident_get(user=user, pk=pk)
+    audit.record(actor=user, action="resident.read", obj=resident, extra={"purpose": purpose})
+    return resident
+
+
+def id_number_for(user: Any, resident: Resident, *, full: bool) -> str:
+    """The ID number as this user may see it: full only where asked and allowed."""
+    if full and scope_of(user).sees_full_id_numbers:
+        return resident.id_number
+    return mask_id_number(resident.id_number)
+
+
+def premises_list(
+    *, user: Any, community: int | None = None, compound: int | None = None, building: int | None = None,
+    beat: int | None = None, search: str = "",
+) -> QuerySet[Premises]:
+    qs = Premises.objects.visible_to(user).select_related("community", "compound", "building")
+    if community:
+        qs = qs.filter(community_id=community)
+    if compound:
+        qs = qs.filter(compound_id=compound)
+    if building:
+        qs = qs.filter(building_id=building)
+    if beat:
+        qs = qs.filter(community__beat_id=beat)
+    if search.strip():
+        qs = qs.filter(Q(name__icontains=search.strip()) | Q(contact_name__icontains=search.strip()))
+    return qs
+
+
+def premises_get(*, user: Any, pk: Any) -> Premises:
+    return get_visible_or_404(Premises, user, pk, premises_list(user=user))
+
+
+def transfer_list(*, user: Any) -> QuerySet[TransferRequest]:
+    return TransferRequest.objects.visible_to(user).select_related("to_flat", "requested_by", "resident")
+
+
+def transfer_get(*, user: Any, pk: Any) -> TransferRequest:
+    return get_visible_or_404(TransferRequest, user, pk, transfer_list(user=user))
+
+
+@dataclass
+class BeatSummary:
+    communities: list[Community]
+    compounds: list[Compound]
+    household_count: int
+    resident_count: int
+
+
+def my_beat(*, user: Any) -> BeatSummary:
+    compounds = list(compound_list(user=user, with_counts=True).order_by("community__name", "name"))
+    return BeatSummary(
+        communities=list(community_list(user=user)),
+        compounds=compounds,
+        household_count=sum(c.household_count for c in compounds),
+        resident_count=sum(c.resident_count for c in compounds),
+    )

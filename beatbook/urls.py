@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from beatbook.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("beatbook.core.urls")),
+    path("", include("beatbook.registry.urls")),
+    path("config/", include("beatbook.accounts.urls")),
+    path("api/v1/", include("beatbook.registry.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+handler400 = "beatbook.core.views.bad_request"
+handler403 = "beatbook.core.views.permission_denied"
+handler404 = "beatbook.core.views.page_not_found"
+handler500 = "beatbook.core.views.server_error"
+
+if settings.DEBUG:  # pragma: no cover
+    pass
