@@ -13,5 +13,5 @@ def get_visible_or_404(model: type[M], user: Any, pk: Any, queryset: models.Quer
     qs = queryset if queryset is not None else model.objects.visible_to(user)  # type: ignore[attr-defined]
     try:
         return qs.get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:
+    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404 from exc

@@ -291,6 +291,6 @@ def my_beat(*, user: Any) -> BeatSummary:
     return BeatSummary(
         communities=list(community_list(user=user)),
         compounds=compounds,
-        household_count=sum(c.household_count for c in compounds),
-        resident_count=sum(c.resident_count for c in compounds),
+        household_count=sum(c.household_count for c in compounds),  # type: ignore[attr-defined]
+        resident_count=sum(c.resident_count for c in compounds),  # type: ignore[attr-defined]
     )

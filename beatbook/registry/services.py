@@ -246,7 +246,7 @@ def flat_create(
     if status not in FlatStatus.values:
         raise ValidationError({"status": _("Unknown flat status.")})
     with transaction.atomic():
-        entrance = entrance_get_or_create(building=building, number=entrance_number) if (entrance_number or "").strip() else None
+        entrance = entrance_get_or_create(building=building, number=entrance_number) if entrance_number and entrance_number.strip() else None
         flat = Flat(
             building=building, entrance=entrance, room=room,
             floor=floor if floor is not None else addresses.floor_of_room(room),
