@@ -165,6 +165,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "beatbook.core.api.exception_handler",
+    # clients send JSON (lists such as phones do not fit form encoding)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beatbook API",
@@ -175,6 +177,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # tag operations by resource (residents, flats…), not by the version prefix
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # two "status" choice sets: name each after its model's choices
+    "ENUM_NAME_OVERRIDES": {
+        "FlatStatusEnum": "beatbook.registry.models.FlatStatus",
+        "TransferStatusEnum": "beatbook.registry.models.TransferStatus",
+    },
 }
 
 LOGGING = {

@@ -7,6 +7,7 @@ the audit log).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,9 +32,13 @@ def station_create(*, actor: Any, name: str, code: str = "") -> Station:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Name is required.")})
+    if Station.objects.filter(name=name).exists():
+        raise ValidationError({"name": _("A station with this name already exists.")})
     with transaction.atomic():
         station = Station.objects.create(name=name, code=code.strip())
-        audit.record(actor=actor, action="station.create", obj=station, after={"name": name, "code": code})
+        audit.record(
+            actor=actor, action="station.create", obj=station, after={"name": name, "code": code}
+        )
     return station
 
 
@@ -42,9 +47,13 @@ def beat_create(*, actor: Any, station: Station, name: str, code: str = "") -> B
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Name is required.")})
+    if Beat.objects.filter(station=station, name=name).exists():
+        raise ValidationError({"name": _("This station already has a beat with this name.")})
     with transaction.atomic():
         beat = Beat.objects.create(station=station, name=name, code=code.strip())
-        audit.record(actor=actor, action="beat.create", obj=beat, after={"station": station.pk, "name": name})
+        audit.record(
+            actor=actor, action="beat.create", obj=beat, after={"station": station.pk, "name": name}
+        )
     return beat
 
 
@@ -57,47 +66,86 @@ def community_create(*, actor: Any, beat: Beat, name: str) -> Community:
         raise ValidationError({"name": _("A community with this name already exists.")})
     with transaction.atomic():
         community = Community.objects.create(beat=beat, name=name)
-        audit.record(actor=actor, action="community.create", obj=community, after={"beat": beat.pk, "name": name})
+        audit.record(
+            actor=actor,
+            action="community.create",
+            obj=community,
+            after={"beat": beat.pk, "name": name},
+        )
     return community
 
 
 def community_move(*, actor: Any, community: Community, beat: Beat) -> Community:
     """Assign a community to another beat (officers' jurisdiction follows)."""
     _require_admin(actor)
+    if community.beat_id == beat.pk:
+        raise ValidationError({"beat": _("The community is already in this beat.")})
     with transaction.atomic():
         before = {"beat": community.beat_id}
         community.beat = beat
         community.save(update_fields=["beat"])
-        audit.record(actor=actor, action="community.move", obj=community, before=before, after={"beat": beat.pk})
+        audit.record(
+            actor=actor,
+            action="community.move",
+            obj=community,
+            before=before,
+            after={"beat": beat.pk},
+        )
     return community
 
 
-def user_create(
-    *, actor: Any, username: str, role: str, display_name: str = "", password: str | None = None,
-    station: Station | None = None, phone: str = "",
-) -> User:
-    _require_admin(actor)
+def _check_role(role: str, station: Station | None) -> None:
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    if role == Role.CHIEF and station is None:
+        raise ValidationError({"station": _("A station chief needs a station.")})
+
+
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    display_name: str = "",
+    password: str | None = None,
+    station: Station | None = None,
+    phone: str = "",
+) -> User:
+    _require_admin(actor)
+    _check_role(role, station)
     username = username.strip()
     if not username:
         raise ValidationError({"username": _("Username is required.")})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
     with transaction.atomic():
-        user = User(username=username, role=role, display_name=display_name.strip(), station=station, phone=phone)
+        user = User(
+            username=username,
+            role=role,
+            display_name=display_name.strip(),
+            station=station,
+            phone=phone,
+        )
         if password:
             user.set_password(password)
         else:
             user.set_unusable_password()
         user.save()
-        audit.record(actor=actor, action="user.create", obj=user,
-                     after={"username": username, "role": role, "station": station.pk if station else None})
+        audit.record(
+            actor=actor,
+            action="user.create",
+            obj=user,
+            after={"username": username, "role": role, "station": station.pk if station else None},
+        )
     return user
 
 
 def user_set_assignments(
-    *, actor: Any, user: User, beats: Iterable[Beat] | None = None, communities: Iterable[Community] | None = None,
+    *,
+    actor: Any,
+    user: User,
+    beats: Iterable[Beat] | None = None,
+    communities: Iterable[Community] | None = None,
     buildings: Iterable[Building] | None = None,
 ) -> User:
     """Replace the beats, communities or buildings a user covers (None leaves a set as is)."""
@@ -105,7 +153,11 @@ def user_set_assignments(
     with transaction.atomic():
         before: dict[str, list[int]] = {}
         after: dict[str, list[int]] = {}
-        for attr, items in (("beats", beats), ("communities", communities), ("head_of_buildings", buildings)):
+        for attr, items in (
+            ("beats", beats),
+            ("communities", communities),
+            ("head_of_buildings", buildings),
+        ):
             if items is None:
                 continue
             manager = getattr(user, attr)
@@ -124,6 +176,85 @@ def user_set_password(*, actor: Any, user: User, password: str) -> User:
         user.save(update_fields=["password"])
         audit.record(actor=actor, action="user.set_password", obj=user)
     return user
+
+
+def user_update(
+    *,
+    actor: Any,
+    user: User,
+    display_name: str,
+    role: str,
+    station: Station | None,
+    phone: str = "",
+) -> User:
+    """Change a user's name, role, station or phone (assignments are kept)."""
+    _require_admin(actor)
+    _check_role(role, station)
+    if user.pk == getattr(actor, "pk", None) and role != user.role:
+        raise ValidationError({"role": _("You cannot change your own role.")})
+    fields = ("display_name", "role", "station_id", "phone")
+    with transaction.atomic():
+        before = {f: getattr(user, f) for f in fields}
+        user.display_name = display_name.strip()
+        user.role = role
+        user.station = station
+        user.phone = phone.strip()
+        old, new = audit.diff(before, {f: getattr(user, f) for f in fields})
+        if new:
+            user.save(update_fields=["display_name", "role", "station", "phone"])
+            forget_scope(user)
+            audit.record(actor=actor, action="user.update", obj=user, before=old, after=new)
+    return user
+
+
+def user_deactivate(*, actor: Any, user: User) -> User:
+    """Stop a user from logging in or using the API; nothing is deleted."""
+    _require_admin(actor)
+    if user.pk == getattr(actor, "pk", None):
+        raise ValidationError({"user": _("You cannot deactivate yourself.")})
+    if not user.is_active:
+        return user
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        forget_scope(user)
+        audit.record(
+            actor=actor,
+            action="user.deactivate",
+            obj=user,
+            before={"is_active": True},
+            after={"is_active": False},
+        )
+    return user
+
+
+def user_reactivate(*, actor: Any, user: User) -> User:
+    _require_admin(actor)
+    if user.is_active:
+        return user
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        forget_scope(user)
+        audit.record(
+            actor=actor,
+            action="user.reactivate",
+            obj=user,
+            before={"is_active": False},
+            after={"is_active": True},
+        )
+    return user
+
+
+#: no 0/O, 1/l/I: the administrator reads the password out or copies it by hand
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 (an alphabet, not a password)
+
+
+def generate_password(groups: int = 4, size: int = 4) -> str:
+    """A random password such as ``k7m4-p9x2-h3w8-a5tc`` (about 79 bits)."""
+    return "-".join(
+        "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(size)) for _ in range(groups)
+    )
 
 
 def token_for(*, actor: Any, user: User) -> Token:

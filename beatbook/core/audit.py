@@ -138,6 +138,7 @@ def verify(entries: Iterable[AuditEntry] | None = None) -> VerifyResult:
         prev = entry.hash
         checked += 1
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and checked and head.last_hash != prev:
+    # also when no entry is left: an emptied log must not verify
+    if head is not None and head.last_hash != prev:
         return VerifyResult(False, checked, None, "the newest entries were removed (chain head does not match)")
     return VerifyResult(True, checked)

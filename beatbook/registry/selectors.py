@@ -6,7 +6,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from beatbook.core import audit
@@ -21,6 +31,7 @@ from beatbook.registry.models import (
     Flat,
     FlatStatus,
     Premises,
+    Residence,
     Resident,
     TransferRequest,
 )
@@ -54,10 +65,14 @@ def community_get(*, user: Any, pk: Any) -> Community:
     return get_visible_or_404(Community, user, pk, Community.objects.visible_to(user).select_related("beat"))
 
 
-def compound_list(*, user: Any, community: int | None = None, with_counts: bool = False) -> QuerySet[Compound]:
+def compound_list(
+    *, user: Any, community: int | None = None, beat: int | None = None, with_counts: bool = False
+) -> QuerySet[Compound]:
     qs = Compound.objects.visible_to(user).select_related("community")
     if community:
         qs = qs.filter(community_id=community)
+    if beat:
+        qs = qs.filter(community__beat_id=beat)
     if with_counts:
         qs = _with_counts(qs, user, "building__compound", "flat__building__compound").annotate(
             building_count=_count(Building.objects.visible_to(user), "pk", "compound")
@@ -71,11 +86,15 @@ def compound_get(*, user: Any, pk: Any) -> Compound:
 
 def building_list(
     *, user: Any, compound: int | None = None, with_counts: bool = False, compound_name: str | None = None,
-    number: str | None = None,
+    number: str | None = None, community: int | None = None, beat: int | None = None,
 ) -> QuerySet[Building]:
     qs = Building.objects.visible_to(user).select_related("compound__community")
     if compound:
         qs = qs.filter(compound_id=compound)
+    if community:
+        qs = qs.filter(compound__community_id=community)
+    if beat:
+        qs = qs.filter(compound__community__beat_id=beat)
     if compound_name:
         qs = qs.filter(compound__name=compound_name)
     if number:
@@ -122,12 +141,15 @@ def building_grid(*, user: Any, building: Building) -> BuildingGrid:
     """Floors × flats per entrance, top floor first, in two queries."""
     flats = list(
         Flat.objects.visible_to(user).filter(building=building).select_related("entrance").order_by(
-            "entrance__sort_key", "entrance__number", "-floor", "room"
+            # NULLs placed explicitly: SQLite and PostgreSQL disagree by default
+            F("entrance__sort_key").asc(nulls_last=True), F("entrance__number").asc(nulls_last=True),
+            F("floor").desc(nulls_last=True), "room",
         )
     )
     heads: dict[int, str] = {}
     counts: dict[int, int] = defaultdict(int)
-    for flat_id, name, is_head in Resident.objects.filter(flat__building=building, moved_out_on__isnull=True).values_list(
+    residents = Resident.objects.visible_to(user).filter(flat__building=building, moved_out_on__isnull=True)
+    for flat_id, name, is_head in residents.values_list(
         "flat_id", "name", "is_head"
     ):
         counts[flat_id] += 1
@@ -160,8 +182,10 @@ def building_grid(*, user: Any, building: Building) -> BuildingGrid:
 
 def flat_list(
     *, user: Any, building: int | None = None, compound: int | None = None, community: int | None = None,
-    beat: int | None = None, status: str | None = None,
+    beat: int | None = None, status: str | None = None, with_counts: bool = False,
 ) -> QuerySet[Flat]:
+    """Flats in scope; ``with_counts`` adds ``resident_count`` (current residents)
+    and ``head_name`` (the current head of household, '' if none)."""
     qs = Flat.objects.visible_to(user).select_related("building__compound", "entrance")
     if building:
         qs = qs.filter(building_id=building)
@@ -173,6 +197,14 @@ def flat_list(
         qs = qs.filter(building__compound__community__beat_id=beat)
     if status:
         qs = qs.filter(status=status)
+    if with_counts:
+        # A flat in scope means its whole household is in scope (scopes are per building).
+        current = Resident.objects.filter(moved_out_on__isnull=True)
+        head = current.filter(flat=OuterRef("pk"), is_head=True).order_by().values("name")[:1]
+        qs = qs.annotate(
+            resident_count=_count(current, "pk", "flat"),
+            head_name=Coalesce(Subquery(head, output_field=CharField()), Value("")),
+        )
     return qs
 
 
@@ -183,7 +215,12 @@ def flat_get(*, user: Any, pk: Any) -> Flat:
 
 
 def flat_residents(*, user: Any, flat: Flat, include_moved_out: bool = True) -> QuerySet[Resident]:
-    qs = Resident.objects.visible_to(user).filter(flat=flat).order_by("moved_out_on", "-is_head", "id")
+    qs = (
+        Resident.objects.visible_to(user)
+        .filter(flat=flat)
+        # current residents first on every database (NULLs sort first on SQLite, last on PostgreSQL)
+        .order_by(F("moved_out_on").asc(nulls_first=True), "-is_head", "id")
+    )
     if not include_moved_out:
         qs = qs.filter(moved_out_on__isnull=True)
     return qs
@@ -239,6 +276,16 @@ def resident_read(*, user: Any, pk: Any, purpose: str = "view") -> Resident:
     resident = resident_get(user=user, pk=pk)
     audit.record(actor=user, action="resident.read", obj=resident, extra={"purpose": purpose})
     return resident
+
+
+def residence_history(*, user: Any, resident: Resident) -> QuerySet[Residence]:
+    """Where a visible resident has lived, oldest first (earlier flats may lie
+    outside the user's scope: only their addresses are shown)."""
+    return (
+        Residence.objects.filter(resident=resident, resident__in=Resident.objects.visible_to(user))
+        .select_related("flat")
+        .order_by("id")
+    )
 
 
 def id_number_for(user: Any, resident: Resident, *, full: bool) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -69,7 +69,12 @@ def _apply_changes(obj: Any, changes: Mapping[str, Any], fields: Iterable[str]) 
     for key, value in changes.items():
         setattr(obj, key, value)
     after = _snapshot(obj, fields)
-    return audit.diff(before, after)
+    before, after = audit.diff(before, after)
+    # Equal values of another form (Decimal('80') and Decimal('80.00')) are no change.
+    same = [key for key in after if before[key] == after[key]]
+    for key in same:
+        del before[key], after[key]
+    return before, after
 
 
 def _clean_name(value: str, field: str, label: str, max_length: int = 100) -> str:
@@ -227,6 +232,22 @@ def building_update(*, actor: Any, building: Building, **changes: Any) -> Buildi
 FLAT_FIELDS = ("room", "floor", "status", "area_m2", "notes")
 
 
+_AREA_MAX = Decimal("99999.99")  # Flat.area_m2: max_digits=7, decimal_places=2
+
+
+def _clean_area(value: Any) -> Decimal | None:
+    """A flat's area in m² to two decimals; '' or None is unknown."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        area = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({"area_m2": _("Enter the area as a number of square metres.")}) from exc
+    if not area.is_finite() or area < 0 or area > _AREA_MAX:
+        raise ValidationError({"area_m2": _("The area must be between 0 and 99999.99 m².")})
+    return area.quantize(Decimal("0.01"))
+
+
 def entrance_get_or_create(*, building: Building, number: str) -> Entrance:
     number = addresses.normalize_entrance_number(number)
     entrance, _created = Entrance.objects.get_or_create(building=building, number=number)
@@ -245,6 +266,7 @@ def flat_create(
         raise ValidationError({"room": _("Room number is required.")})
     if status not in FlatStatus.values:
         raise ValidationError({"status": _("Unknown flat status.")})
+    area_m2 = _clean_area(area_m2)
     with transaction.atomic():
         entrance = entrance_get_or_create(building=building, number=entrance_number) if entrance_number and entrance_number.strip() else None
         flat = Flat(
@@ -278,6 +300,8 @@ def flat_update(*, actor: Any, flat: Flat, **changes: Any) -> Flat:
             changes["floor"] = addresses.floor_of_room(changes["room"])
     if "notes" in changes:
         changes["notes"] = (changes["notes"] or "").strip()
+    if "area_m2" in changes:
+        changes["area_m2"] = _clean_area(changes["area_m2"])
     with transaction.atomic():
         before, after = _apply_changes(flat, changes, FLAT_FIELDS)
         if not after:
@@ -344,6 +368,20 @@ def find_document_owner(doc: Document) -> Resident | None:
         .select_related("flat__building__compound")
         .first()
     )
+
+
+def document_check(
+    *, actor: Any, id_number: str, document_type: str = DocumentType.ID_CARD, passport_country: str = "",
+    resident: Resident | None = None,
+) -> Document:
+    """Check a document as resident_register / resident_update would, saving nothing
+    (the forms' inline check); ``resident`` is the person being edited, if any."""
+    _require_registry_editor(actor)
+    doc = clean_document(document_type, id_number, passport_country)
+    owner = find_document_owner(doc)
+    if owner is not None and (resident is None or owner.pk != resident.pk):
+        raise _duplicate_error(actor, owner)
+    return doc
 
 
 def _duplicate_error(actor: Any, owner: Resident) -> ValidationError:
@@ -438,9 +476,8 @@ def resident_register(
         doc = clean_document(document_type, id_number, passport_country)
     except ValidationError as exc:
         errors.update(exc.error_dict)
-    if doc is not None and doc.document_type == DocumentType.PASSPORT:
-        if sex and sex not in ("M", "F"):
-            errors["sex"] = [ValidationError(_("Unknown sex."))]
+    if doc is not None and doc.document_type == DocumentType.PASSPORT and sex and sex not in ("M", "F"):
+        errors["sex"] = [ValidationError(_("Unknown sex."))]
     if errors:
         raise ValidationError(errors)
     assert doc is not None
@@ -494,6 +531,8 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
                            passport_country=doc.passport_country)
             if doc.birth_date:
                 cleaned.update(birth_date=doc.birth_date, sex=doc.sex)
+            else:  # a passport carries no birth date or sex: keep what was typed
+                cleaned.update({key: changes[key] for key in ("sex", "birth_date") if key in changes})
         except ValidationError as exc:
             errors.update(exc.error_dict)
     elif resident.document_type == DocumentType.PASSPORT:
@@ -531,9 +570,13 @@ def resident_move_out(*, actor: Any, resident: Resident, on: dt.date | None = No
     on = on or timezone.localdate()
     with transaction.atomic():
         before = _snapshot(resident, ("moved_out_on", "is_head"))
-        resident.moved_out_on = on
-        resident.is_head = False
-        resident.save(update_fields=["moved_out_on", "is_head", "updated_at"])
+        # Conditional update: a second move-out from a stale copy (another tab) changes nothing.
+        now = timezone.now()
+        if not Resident.objects.filter(pk=resident.pk, moved_out_on__isnull=True).update(
+            moved_out_on=on, is_head=False, updated_at=now
+        ):
+            raise ValidationError({"moved_out_on": _("This person has already moved out.")})
+        resident.moved_out_on, resident.is_head, resident.updated_at = on, False, now
         Residence.objects.filter(resident=resident, moved_out_on__isnull=True).update(
             moved_out_on=on, reason=(reason or "moved out")[:200]
         )
@@ -616,12 +659,20 @@ def transfer_request_decide(*, actor: Any, request: TransferRequest, approve: bo
     if request.status != TransferStatus.PENDING:
         raise ValidationError({"status": _("This request was already decided.")})
     with transaction.atomic():
-        request.status = TransferStatus.APPROVED if approve else TransferStatus.REJECTED
-        request.decided_by = actor
-        request.decided_at = timezone.now()
-        request.decision_note = (note or "").strip()[:500]
-        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        resident = request.resident
+        status = TransferStatus.APPROVED if approve else TransferStatus.REJECTED
+        decided_at = timezone.now()
+        decision_note = (note or "").strip()[:500]
+        # Conditional update: of two decisions on one request (two chiefs, two tabs) only the first counts.
+        if not TransferRequest.objects.filter(pk=request.pk, status=TransferStatus.PENDING).update(
+            status=status, decided_by=actor, decided_at=decided_at, decision_note=decision_note
+        ):
+            raise ValidationError({"status": _("This request was already decided.")})
+        request.status, request.decided_by, request.decided_at, request.decision_note = (
+            status, actor, decided_at, decision_note
+        )
+        # The person may have moved since the request was made: relocate from where they are now.
+        resident = Resident.objects.select_related("flat").get(pk=request.resident_id)
+        request.resident = resident
         old_flat = resident.flat
         if approve:
             _relocate(resident, request.to_flat, request.relation, False, f"transfer #{request.pk}")

@@ -22,7 +22,8 @@ DROP FUNCTION IF EXISTS beatbook_audit_append_only();
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # params=None: the SQL holds a literal '%' that must not be read as a placeholder
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):

@@ -1,0 +1,298 @@
+"""Forms of the configuration pages. They parse input; the services decide."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from beatbook.accounts import selectors
+from beatbook.accounts.models import Role, User
+from beatbook.core.forms import BootstrapFormMixin
+from beatbook.registry.models import Beat, Community, Station
+
+
+class BeatChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Beat) -> str:
+        return f"{obj.station.name} · {obj.name}"
+
+
+class BeatMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Beat) -> str:
+        return f"{obj.station.name} · {obj.name}"
+
+
+class CommunityMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Community) -> str:
+        return f"{obj.name} ({obj.beat.name})"
+
+
+class StationForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.CharField(label=_("Code"), max_length=32, required=False)
+
+
+class BeatForm(BootstrapFormMixin, forms.Form):
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.CharField(label=_("Code"), max_length=32, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = selectors.station_list(user=user)  # type: ignore[attr-defined]
+
+
+class CommunityForm(BootstrapFormMixin, forms.Form):
+    beat = BeatChoiceField(label=_("Beat"), queryset=Beat.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["beat"].queryset = selectors.beat_list(user=user)  # type: ignore[attr-defined]
+
+
+class CommunityMoveForm(BootstrapFormMixin, forms.Form):
+    beat = BeatChoiceField(label=_("New beat"), queryset=Beat.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["beat"].queryset = selectors.beat_list(user=user)  # type: ignore[attr-defined]
+
+
+class _PasswordMixin:
+    """An optional password: typed by the administrator (and checked), or left blank to generate one."""
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data.get("password") or ""  # type: ignore[attr-defined]
+        if password:
+            password_validation.validate_password(password, self._password_user())
+        return password
+
+    def _password_user(self) -> User | None:
+        return None
+
+
+def _password_field(label: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave blank to generate one; it is shown once."),
+    )
+
+
+class UserCreateForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    display_name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    station = forms.ModelChoiceField(
+        label=_("Station"), queryset=Station.objects.none(), required=False
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+    password = _password_field(_("Initial password"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = selectors.station_list(user=user)  # type: ignore[attr-defined]
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"].strip()
+        try:
+            User.username_validator(username)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        return username
+
+    def _password_user(self) -> User | None:
+        return User(
+            username=self.cleaned_data.get("username", ""),
+            display_name=self.cleaned_data.get("display_name", ""),
+        )
+
+
+class UserEditForm(BootstrapFormMixin, forms.Form):
+    display_name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    station = forms.ModelChoiceField(
+        label=_("Station"), queryset=Station.objects.none(), required=False
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = selectors.station_list(user=user)  # type: ignore[attr-defined]
+
+
+class PasswordResetForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
+    password = _password_field(_("New password"))
+
+    def __init__(self, *args: Any, target: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.target = target
+
+    def _password_user(self) -> User | None:
+        return self.target
+
+
+_NUMBER_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+class AssignmentForm(BootstrapFormMixin, forms.Form):
+    """What a user covers; only the sets that matter for their role are shown.
+
+    Buildings are kept by unticking the current ones and added by compound
+    name + building numbers, since the administrator sees no flats or people.
+    """
+
+    beats = BeatMultipleChoiceField(
+        label=_("Beats"),
+        queryset=Beat.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    communities = CommunityMultipleChoiceField(
+        label=_("Communities"),
+        queryset=Community.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    buildings = forms.TypedMultipleChoiceField(
+        label=_("Buildings"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Untick a building to remove it."),
+    )
+    add_compound = forms.CharField(
+        label=_("Add buildings in compound"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "compound-names", "autocomplete": "off"}),
+    )
+    add_numbers = forms.CharField(
+        label=_("Building numbers"),
+        required=False,
+        max_length=500,
+        help_text=_("For example: 1, 2, 6"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, user: Any, target: User, **kwargs: Any) -> None:
+        self.admin = user
+        self.target = target
+        self.kinds = selectors.assignable_kinds(target.role)
+        initial = kwargs.setdefault("initial", {})
+        current_buildings = [b.pk for b in target.head_of_buildings.all()]
+        initial.setdefault("beats", [b.pk for b in target.beats.all()])
+        initial.setdefault("communities", [c.pk for c in target.communities.all()])
+        initial.setdefault("buildings", current_buildings)
+        super().__init__(*args, **kwargs)
+        if "beats" in self.kinds:
+            self.fields["beats"].queryset = selectors.beat_list(user=user)  # type: ignore[attr-defined]
+        else:
+            del self.fields["beats"]
+        if "communities" in self.kinds:
+            self.fields["communities"].queryset = selectors.community_list(user=user)  # type: ignore[attr-defined]
+        else:
+            del self.fields["communities"]
+        if "buildings" in self.kinds:
+            refs = selectors.building_refs(user=user, ids=current_buildings)
+            self.fields["buildings"].choices = [(r.id, r.label) for r in refs]  # type: ignore[attr-defined]
+        else:
+            for name in ("buildings", "add_compound", "add_numbers"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "buildings" not in self.kinds:
+            return data
+        compound = (data.get("add_compound") or "").strip()
+        numbers = [n for n in _NUMBER_SPLIT.split(data.get("add_numbers") or "") if n]
+        added: list[int] = []
+        if numbers and not compound:
+            self.add_error("add_compound", _("Name the compound of these buildings."))
+        elif compound and not numbers:
+            self.add_error("add_numbers", _("Give at least one building number."))
+        elif compound:
+            if not selectors.building_numbers(user=self.admin, compound_name=compound):
+                self.add_error("add_compound", _("No compound with this name has buildings."))
+            else:
+                added, missing = selectors.buildings_by_number(
+                    user=self.admin, compound_name=compound, numbers=numbers
+                )
+                if missing:
+                    self.add_error(
+                        "add_numbers",
+                        _("Not found in this compound: %(numbers)s")
+                        % {"numbers": "、".join(missing)},
+                    )
+        data["building_ids"] = list(dict.fromkeys([*(data.get("buildings") or []), *added]))
+        return data
+
+    def assignments(self) -> dict[str, Any]:
+        """Keyword arguments for ``user_set_assignments`` (only the sets of this role)."""
+        out: dict[str, Any] = {}
+        if "beats" in self.kinds:
+            out["beats"] = list(self.cleaned_data["beats"])
+        if "communities" in self.kinds:
+            out["communities"] = list(self.cleaned_data["communities"])
+        if "buildings" in self.kinds:
+            out["buildings"] = selectors.buildings_by_ids(
+                user=self.admin, ids=self.cleaned_data["building_ids"]
+            )
+        return out
+
+
+class UserFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(label=_("Username or name"), required=False, max_length=150)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
+    )
+    station = forms.ModelChoiceField(
+        label=_("Station"),
+        queryset=Station.objects.none(),
+        required=False,
+        empty_label=_("All stations"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Deactivated"))],
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = selectors.station_list(user=user)  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        status = data.get("status")
+        return {
+            "q": data.get("q") or "",
+            "role": data.get("role") or "",
+            "station": data["station"].pk if data.get("station") else None,
+            "active": {"active": True, "inactive": False}.get(status or ""),
+        }

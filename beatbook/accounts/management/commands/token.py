@@ -1,0 +1,26 @@
+"""``beatbook token USERNAME``: print the user's API token, creating it if needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from beatbook.accounts import services
+from beatbook.accounts.models import User
+
+
+class Command(BaseCommand):
+    help = "Print USERNAME's API token (created, and audited, on first use). Prints only the key."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+
+    def handle(self, *args: Any, username: str, **options: Any) -> None:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"no user named {username!r}")
+        if not user.is_active:
+            raise CommandError(f"user {username!r} is deactivated")
+        token = services.token_for(actor=None, user=user)
+        self.stdout.write(token.key)

@@ -1,0 +1,326 @@
+"""Configuration pages: stations, beats, communities and users (system administrator only).
+
+The system administrator sees the tree down to community names, compound
+names and building numbers (to assign people), and never residents' data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from beatbook.accounts import forms, selectors, services
+from beatbook.accounts.models import User
+from beatbook.core.scoping import scope_of
+
+USERS_PER_PAGE = 50
+
+
+def admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Logged in, and the system administrator; any other role gets 403 (these pages are not scoped data)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not scope_of(request.user).administers:
+            raise PermissionDenied(_("Only the system administrator can change the configuration."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _apply_errors(form: Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form (unknown fields become form errors)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc)
+
+
+def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    return [(_("Configuration"), reverse("accounts:admin-home")), *items]
+
+
+def _form_page(request: HttpRequest, form: Form, title: str, **extra: Any) -> HttpResponse:
+    context = {"form": form, "title": title, "breadcrumbs": _crumbs((title, None)), **extra}
+    return render(request, "accounts/form.html", context)
+
+
+@require_GET
+@admin_required
+def admin_home(request: HttpRequest) -> HttpResponse:
+    user_filter = forms.UserFilterForm(request.GET or None, user=request.user)
+    users = selectors.user_list(user=request.user, **user_filter.filters())
+    page = Paginator(users, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "tree": selectors.structure_tree(user=request.user),
+        "role_counts": selectors.user_role_counts(user=request.user),
+        "user_filter": user_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "breadcrumbs": [(_("Configuration"), None)],
+    }
+    return render(request, "accounts/admin_home.html", context)
+
+
+# --- structure --------------------------------------------------------------
+
+
+@admin_required
+def station_create(request: HttpRequest) -> HttpResponse:
+    form = forms.StationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            station = services.station_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Station “%(name)s” created.") % {"name": station.name})
+            return redirect(f"{reverse('accounts:admin-home')}#station-{station.pk}")
+    return _form_page(request, form, _("New station"))
+
+
+@admin_required
+def beat_create(request: HttpRequest) -> HttpResponse:
+    form = forms.BeatForm(
+        request.POST or None, user=request.user, initial={"station": request.GET.get("station")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            beat = services.beat_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Beat “%(name)s” created.") % {"name": beat.name})
+            return redirect(f"{reverse('accounts:admin-home')}#beat-{beat.pk}")
+    return _form_page(request, form, _("New beat"))
+
+
+@admin_required
+def community_create(request: HttpRequest) -> HttpResponse:
+    form = forms.CommunityForm(
+        request.POST or None, user=request.user, initial={"beat": request.GET.get("beat")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            community = services.community_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Community “%(name)s” created.") % {"name": community.name})
+            return redirect(f"{reverse('accounts:admin-home')}#beat-{community.beat_id}")
+    return _form_page(request, form, _("New community"))
+
+
+@admin_required
+def community_move(request: HttpRequest, pk: int) -> HttpResponse:
+    community = selectors.community_get(user=request.user, pk=pk)
+    form = forms.CommunityMoveForm(
+        request.POST or None, user=request.user, initial={"beat": community.beat_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_move(
+                actor=request.user, community=community, beat=form.cleaned_data["beat"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Community “%(name)s” moved to %(beat)s.")
+                % {"name": community.name, "beat": community.beat.name},
+            )
+            return redirect(f"{reverse('accounts:admin-home')}#beat-{community.beat_id}")
+    title = _("Move community “%(name)s”") % {"name": community.name}
+    return _form_page(request, form, title, community=community)
+
+
+# --- users ------------------------------------------------------------------
+
+
+def _password_shown(
+    request: HttpRequest, target: User, password: str, created: bool
+) -> HttpResponse:
+    """Show a generated password once: rendered from the POST, never stored or cached."""
+    response = render(
+        request,
+        "accounts/password_shown.html",
+        {
+            "target": target,
+            "password": password,
+            "created": created,
+            "breadcrumbs": _crumbs(
+                (target.label, reverse("accounts:user-detail", args=[target.pk])),
+                (_("Password"), None),
+            ),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@admin_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = forms.UserCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        generated = not data["password"]
+        password = data["password"] or services.generate_password()
+        try:
+            target = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                role=data["role"],
+                display_name=data["display_name"],
+                password=password,
+                station=data["station"],
+                phone=data["phone"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("User “%(name)s” created.") % {"name": target.label})
+            if generated:
+                return _password_shown(request, target, password, created=True)
+            return redirect("accounts:user-detail", pk=target.pk)
+    return _form_page(request, form, _("New user"))
+
+
+@require_GET
+@admin_required
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.user_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "kinds": selectors.assignable_kinds(target.role),
+            "breadcrumbs": _crumbs((target.label, None)),
+        },
+    )
+
+
+@admin_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.user_get(user=request.user, pk=pk)
+    initial = {
+        "display_name": target.display_name,
+        "role": target.role,
+        "station": target.station_id,
+        "phone": target.phone,
+    }
+    form = forms.UserEditForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(actor=request.user, user=target, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("User “%(name)s” saved.") % {"name": target.label})
+            return redirect("accounts:user-detail", pk=target.pk)
+    return _form_page(request, form, _("Edit %(name)s") % {"name": target.label}, target=target)
+
+
+@admin_required
+def user_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.user_get(user=request.user, pk=pk)
+    form = forms.AssignmentForm(request.POST or None, user=request.user, target=target)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_assignments(actor=request.user, user=target, **form.assignments())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Assignments of “%(name)s” saved.") % {"name": target.label}
+            )
+            return redirect("accounts:user-detail", pk=target.pk)
+    return render(
+        request,
+        "accounts/user_assign.html",
+        {
+            "form": form,
+            "target": target,
+            "compound_names": selectors.compound_names(user=request.user, station=target.station_id)
+            if "buildings" in form.kinds
+            else [],
+            "breadcrumbs": _crumbs(
+                (target.label, reverse("accounts:user-detail", args=[target.pk])),
+                (_("Assignments"), None),
+            ),
+        },
+    )
+
+
+@never_cache
+@admin_required
+def user_password(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.user_get(user=request.user, pk=pk)
+    form = forms.PasswordResetForm(request.POST or None, target=target)
+    if request.method == "POST" and form.is_valid():
+        generated = not form.cleaned_data["password"]
+        password = form.cleaned_data["password"] or services.generate_password()
+        services.user_set_password(actor=request.user, user=target, password=password)
+        if target.pk == request.user.pk:
+            update_session_auth_hash(request, target)
+        messages.success(request, _("Password of “%(name)s” reset.") % {"name": target.label})
+        if generated:
+            return _password_shown(request, target, password, created=False)
+        return redirect("accounts:user-detail", pk=target.pk)
+    return _form_page(
+        request, form, _("Reset the password of %(name)s") % {"name": target.label}, target=target
+    )
+
+
+@require_POST
+@admin_required
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.user_get(user=request.user, pk=pk)
+    try:
+        services.user_deactivate(actor=request.user, user=target)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("User “%(name)s” deactivated.") % {"name": target.label})
+    return redirect("accounts:user-detail", pk=target.pk)
+
+
+@require_POST
+@admin_required
+def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    target = selectors.user_get(user=request.user, pk=pk)
+    services.user_reactivate(actor=request.user, user=target)
+    messages.success(request, _("User “%(name)s” reactivated.") % {"name": target.label})
+    return redirect("accounts:user-detail", pk=target.pk)
+
+
+@require_GET
+@admin_required
+def compound_buildings(request: HttpRequest) -> HttpResponse:
+    """htmx: the building numbers of the compound typed in the assignment form."""
+    name = request.GET.get("add_compound", "")
+    numbers = selectors.building_numbers(user=request.user, compound_name=name)
+    return render(
+        request, "accounts/_compound_buildings.html", {"compound": name.strip(), "numbers": numbers}
+    )

@@ -1,0 +1,84 @@
+"""``beatbook serve``: serve Beatbook for real use with uvicorn (not runserver)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+def application() -> Any:
+    """The ASGI app (beatbook.asgi:application) as served by ``beatbook serve``.
+
+    uvicorn calls this factory in each worker. Static files come from
+    STATIC_ROOT, filled by collectstatic with pre-compressed copies, instead of
+    the source folders (WHITENOISE_USE_FINDERS, handy in development and tests,
+    would shadow the compressed files).
+    """
+    settings.WHITENOISE_USE_FINDERS = False
+    # WhiteNoise streams files with a synchronous iterator, which Django's ASGI
+    # handler consumes in a thread and warns about on every static file.
+    warnings.filterwarnings(
+        "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+    )
+    from beatbook.asgi import application as app
+
+    return app
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Beatbook over HTTP with uvicorn (ASGI app beatbook.asgi:application). Static files are "
+        "collected into STATIC_ROOT first and served, compressed, by WhiteNoise."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        )
+        parser.add_argument(
+            "--port", type=int, default=8000, help="port to listen on (default 8000)"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="worker processes (default 1; keep 1 on SQLite, use more on PostgreSQL)",
+        )
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_false",
+            dest="collectstatic",
+            help="skip collectstatic (STATIC_ROOT is already filled, e.g. read-only)",
+        )
+
+    def handle(
+        self, *args: Any, host: str, port: int, workers: int, collectstatic: bool, **options: Any
+    ) -> None:
+        import uvicorn
+
+        self.check_migrations()
+        if collectstatic:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        database = settings.DATABASES["default"]
+        where = (
+            database["NAME"]
+            if database["ENGINE"].endswith("sqlite3")
+            else f"{database['HOST']}/{database['NAME']}"
+        )
+        self.stdout.write(f"Beatbook at http://{host}:{port}/ (database: {where}); Ctrl-C stops it")
+        self.stdout.flush()
+        uvicorn.run(
+            f"{__name__}:application",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            # Django's ASGI handler does not speak the lifespan protocol
+            lifespan="off",
+            log_level="info" if options["verbosity"] >= 2 else "warning",
+            access_log=options["verbosity"] >= 2,
+        )

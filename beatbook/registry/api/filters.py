@@ -1,0 +1,100 @@
+"""Query parameters of the registry API.
+
+Each FilterSet declares and validates a list's parameters (and documents them
+in the OpenAPI schema); the view's selector applies them, so jurisdiction and
+lookups stay in ``selectors.py`` (see ``SelectorFilterBackend``). A FilterSet's
+field names are the selector's keyword arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from django_filters import utils
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from beatbook.registry.models import FlatStatus
+
+#: the largest value a database id column holds (bigger ones would not be
+#: "not found" but a database error)
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.Filter):
+    """An object id: anything but a positive integer answers 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class SelectorFilterSet(filters.FilterSet):
+    """Parameters for a selector: ``params()`` are its keyword arguments."""
+
+    def params(self) -> dict[str, Any]:
+        return {name: value for name, value in self.form.cleaned_data.items() if value is not None and value != ""}
+
+
+class SelectorFilterBackend(filters.DjangoFilterBackend):
+    """Validate the query with the view's FilterSet, then ask the view's
+    selector (``view.select(**params)``) for the filtered list."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise utils.translate_validation(filterset.errors)
+        params = filterset.params()
+        return view.select(**params) if params else queryset
+
+
+class CommunityFilter(SelectorFilterSet):
+    beat = IdFilter(help_text="Beat id.")
+
+
+class CompoundFilter(SelectorFilterSet):
+    beat = IdFilter(help_text="Beat id.")
+    community = IdFilter(help_text="Community id.")
+
+
+class BuildingFilter(SelectorFilterSet):
+    beat = IdFilter(help_text="Beat id.")
+    community = IdFilter(help_text="Community id.")
+    compound = IdFilter(help_text="Compound id.")
+    compound_name = filters.CharFilter(help_text="Compound name, exactly as registered.")
+    number = filters.CharFilter(help_text='Building number; "6号楼", "六号楼" and "6" are the same.')
+
+
+class FlatFilter(SelectorFilterSet):
+    beat = IdFilter(help_text="Beat id.")
+    community = IdFilter(help_text="Community id.")
+    compound = IdFilter(help_text="Compound id.")
+    building = IdFilter(help_text="Building id.")
+    status = filters.ChoiceFilter(choices=FlatStatus.choices)
+
+
+class ResidentFilter(SelectorFilterSet):
+    beat = IdFilter(help_text="Beat id.")
+    community = IdFilter(help_text="Community id.")
+    compound = IdFilter(help_text="Compound id.")
+    building = IdFilter(help_text="Building id.")
+    flat = IdFilter(help_text="Flat id.")
+    search = filters.CharFilter(help_text="Part of a name, a full ID number or a full phone number.")
+    moved_out = filters.BooleanFilter(help_text="true: only people who moved out; false: only current residents.")
+
+
+class PremisesFilter(SelectorFilterSet):
+    beat = IdFilter(help_text="Beat id.")
+    community = IdFilter(help_text="Community id.")
+    compound = IdFilter(help_text="Compound id.")
+    building = IdFilter(help_text="Building id.")
+    search = filters.CharFilter(help_text="Part of the name or of the contact person's name.")
