@@ -185,7 +185,7 @@ class AssignmentForm(BootstrapFormMixin, forms.Form):
         help_text=_("Untick a building to remove it."),
     )
     add_compound = forms.CharField(
-        label=_("Add buildings in compound"),
+        label=_("Compound"),
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"list": "compound-names", "autocomplete": "off"}),

@@ -76,7 +76,6 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         "user_filter": user_filter,
         "page": page,
         "query": query.urlencode(),
-        "breadcrumbs": [(_("Configuration"), None)],
     }
     return render(request, "accounts/admin_home.html", context)
 

@@ -37,6 +37,8 @@ def short(value: Any, limit: int = 60) -> str:
         return "∅"
     if value is None:
         return "—"
+    if value == "":
+        return "“”"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

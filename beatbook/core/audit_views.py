@@ -95,7 +95,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "query": _query_without_cursor(request),
         "action_choices": selectors.recent_actions(user=request.user),
         "object_type_choices": object_type_choices(),
-        "breadcrumbs": [(_("Audit log"), None)],
     }
     return render(request, "core/audit_log.html", context)
 

@@ -48,12 +48,8 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
     """Search the audit log; every field optional, dates are Asia/Shanghai calendar days."""
 
     user = forms.CharField(label=_("User"), required=False, max_length=150)
-    action = forms.CharField(
-        label=_("Action"),
-        required=False,
-        max_length=64,
-        help_text=_("Exact, or a prefix such as “resident”."),
-    )
+    #: exact, or a dotted prefix: "resident" finds resident.read, resident.update, …
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     date_from = forms.DateField(
@@ -68,7 +64,11 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].widget.attrs.update(autocapitalize="none", autocomplete="off")
         self.fields["action"].widget.attrs.update(
-            {"list": "audit-actions", "autocapitalize": "none"}
+            {
+                "list": "audit-actions",
+                "autocapitalize": "none",
+                "placeholder": "resident / user.create",
+            }
         )
         self.fields["object_type"].widget.attrs.update(
             {"list": "audit-object-types", "autocapitalize": "none"}

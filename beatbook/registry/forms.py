@@ -54,7 +54,7 @@ class BootstrapForm(forms.Form):
 
     def add_error(self, field: str | None, error: Any) -> None:
         super().add_error(field, error)
-        for name in self._errors or {}:
+        for name in self.errors:
             if name in self.fields:
                 attrs = self.fields[name].widget.attrs
                 if "is-invalid" not in attrs.get("class", ""):
@@ -85,7 +85,9 @@ class CompoundForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Street address"), max_length=200, required=False)
     property_manager = forms.CharField(label=_("Property manager"), max_length=100, required=False)
-    property_phone = forms.CharField(label=_("Property manager phone"), max_length=32, required=False)
+    property_phone = forms.CharField(
+        label=_("Property manager phone"), max_length=32, required=False
+    )
 
 
 class BuildingForm(BootstrapForm):
@@ -98,16 +100,28 @@ class BuildingForm(BootstrapForm):
 
 class FlatForm(BootstrapForm):
     entrance_number = forms.CharField(
-        label=_("Entrance (单元)"), max_length=32, required=False, help_text=_("Leave empty if the building has none")
+        label=_("Entrance (单元)"),
+        max_length=32,
+        required=False,
+        help_text=_("Leave empty if the building has none"),
     )
     room = forms.CharField(label=_("Room"), max_length=32, help_text=_("e.g. 301"))
-    status = forms.ChoiceField(label=_("Status"), choices=FlatStatus.choices, initial=FlatStatus.UNKNOWN)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=FlatStatus.choices, initial=FlatStatus.UNKNOWN
+    )
     floor = forms.IntegerField(
-        label=_("Floor"), min_value=-10, max_value=200, required=False,
+        label=_("Floor"),
+        min_value=-10,
+        max_value=200,
+        required=False,
         help_text=_("Leave empty to take it from the room number (301 → 3)"),
     )
-    area_m2 = forms.DecimalField(label=_("Area (m²)"), max_digits=7, decimal_places=2, min_value=0, required=False)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    area_m2 = forms.DecimalField(
+        label=_("Area (m²)"), max_digits=7, decimal_places=2, min_value=0, required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class FlatEditForm(FlatForm):
@@ -125,31 +139,47 @@ class FlatStatusForm(forms.Form):
 
 class ResidentForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=64)
-    document_type = forms.ChoiceField(label=_("Document"), choices=DOCUMENT_CHOICES, initial=DocumentType.ID_CARD)
+    document_type = forms.ChoiceField(
+        label=_("Document"), choices=DOCUMENT_CHOICES, initial=DocumentType.ID_CARD
+    )
     id_number = forms.CharField(
-        label=_("ID number"), max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        label=_("ID number"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
     )
     passport_country = forms.CharField(
-        label=_("Passport country"), max_length=3, required=False, help_text=_("Three-letter code, e.g. KOR"),
+        label=_("Passport country"),
+        max_length=3,
+        required=False,
+        help_text=_("Three-letter code, e.g. KOR"),
         widget=forms.TextInput(attrs={"autocapitalize": "characters"}),
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=_choices(Sex.choices, "—"), required=False)
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     phones = forms.CharField(
-        label=_("Phones"), max_length=255, required=False,
+        label=_("Phones"),
+        max_length=255,
+        required=False,
         help_text=_("Several numbers: separate them with commas"),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     population_type = forms.ChoiceField(
-        label=_("Population type"), choices=PopulationType.choices, initial=PopulationType.REGISTERED
+        label=_("Population type"),
+        choices=PopulationType.choices,
+        initial=PopulationType.REGISTERED,
     )
-    relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices, initial=Relation.OWNER)
+    relation = forms.ChoiceField(
+        label=_("Relation"), choices=Relation.choices, initial=Relation.OWNER
+    )
     is_head = forms.BooleanField(label=_("Head of household"), required=False)
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=32, required=False)
     occupation = forms.CharField(label=_("Occupation"), max_length=100, required=False)
     moved_in_on = forms.DateField(label=_("Moved in on"), required=False, widget=DateInput())
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def passport_only(self) -> dict[str, Any]:
         """Sex and birth date are read from a Chinese ID number; only a passport needs them typed."""
@@ -162,8 +192,17 @@ class ResidentForm(BootstrapForm):
         data = self.cleaned_data
         return {
             key: data.get(key)
-            for key in ("name", "phones", "population_type", "relation", "is_head", "ethnicity",
-                        "occupation", "notes", "moved_in_on")
+            for key in (
+                "name",
+                "phones",
+                "population_type",
+                "relation",
+                "is_head",
+                "ethnicity",
+                "occupation",
+                "notes",
+                "moved_in_on",
+            )
         }
 
     def document_fields(self) -> dict[str, Any]:
@@ -184,13 +223,24 @@ class MoveOutForm(BootstrapForm):
 
 
 class TransferForm(BootstrapForm):
-    document_type = forms.ChoiceField(label=_("Document"), choices=DOCUMENT_CHOICES, initial=DocumentType.ID_CARD)
-    id_number = forms.CharField(label=_("ID number"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    passport_country = forms.CharField(
-        label=_("Passport country"), max_length=3, required=False, help_text=_("Three-letter code, e.g. KOR")
+    document_type = forms.ChoiceField(
+        label=_("Document"), choices=DOCUMENT_CHOICES, initial=DocumentType.ID_CARD
     )
-    relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices, initial=Relation.OTHER)
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    passport_country = forms.CharField(
+        label=_("Passport country"),
+        max_length=3,
+        required=False,
+        help_text=_("Three-letter code, e.g. KOR"),
+    )
+    relation = forms.ChoiceField(
+        label=_("Relation"), choices=Relation.choices, initial=Relation.OTHER
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class TransferDecisionForm(BootstrapForm):
@@ -212,7 +262,9 @@ class _LabelledChoiceField(forms.ModelChoiceField):
 
 class PremisesForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=PremisesKind.choices, initial=PremisesKind.SHOP)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=PremisesKind.choices, initial=PremisesKind.SHOP
+    )
     community = _LabelledChoiceField(label=_("Community"), queryset=None, required=False)
     compound = _LabelledChoiceField(label=_("Compound"), queryset=None, required=False)
     building = _LabelledChoiceField(label=_("Building"), queryset=None, required=False)
@@ -220,9 +272,13 @@ class PremisesForm(BootstrapForm):
     contact_name = forms.CharField(label=_("Contact person"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
     licence_number = forms.CharField(label=_("Licence number"), max_length=64, required=False)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
-    def __init__(self, *args: Any, communities: Any, compounds: Any, buildings: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, communities: Any, compounds: Any, buildings: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities  # type: ignore[attr-defined]
         self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
@@ -240,14 +296,24 @@ class PremisesForm(BootstrapForm):
         elif compound is not None:
             data["community"] = compound.community
         if data.get("community") is None and "community" not in self.errors:
-            self.add_error("community", _("Choose the community (or a compound or building in it)."))
+            self.add_error(
+                "community", _("Choose the community (or a compound or building in it).")
+            )
         return data
 
     def service_fields(self) -> dict[str, Any]:
         return {key: self.cleaned_data.get(key) or "" for key in PREMISES_TEXT_FIELDS}
 
 
-PREMISES_TEXT_FIELDS = ("name", "kind", "address", "contact_name", "contact_phone", "licence_number", "notes")
+PREMISES_TEXT_FIELDS = (
+    "name",
+    "kind",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "licence_number",
+    "notes",
+)
 
 
 class PremisesEditForm(BootstrapForm):
@@ -257,7 +323,9 @@ class PremisesEditForm(BootstrapForm):
     contact_name = forms.CharField(label=_("Contact person"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
     licence_number = forms.CharField(label=_("Licence number"), max_length=64, required=False)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def service_fields(self) -> dict[str, Any]:
         return {key: self.cleaned_data.get(key) or "" for key in PREMISES_TEXT_FIELDS}

@@ -92,11 +92,20 @@ def _trail(obj: Model | None) -> Crumbs:
     if isinstance(obj, Community):
         return [*_trail(None), (obj.name, reverse("registry:community-detail", args=[obj.pk]))]
     if isinstance(obj, Compound):
-        return [*_trail(obj.community), (obj.name, reverse("registry:compound-detail", args=[obj.pk]))]
+        return [
+            *_trail(obj.community),
+            (obj.name, reverse("registry:compound-detail", args=[obj.pk])),
+        ]
     if isinstance(obj, Building):
-        return [*_trail(obj.compound), (obj.label, reverse("registry:building-detail", args=[obj.pk]))]
+        return [
+            *_trail(obj.compound),
+            (obj.label, reverse("registry:building-detail", args=[obj.pk])),
+        ]
     if isinstance(obj, Flat):
-        return [*_trail(obj.building), (_flat_label(obj), reverse("registry:flat-detail", args=[obj.pk]))]
+        return [
+            *_trail(obj.building),
+            (_flat_label(obj), reverse("registry:flat-detail", args=[obj.pk])),
+        ]
     if isinstance(obj, Resident):
         return [*_trail(obj.flat), (obj.name, reverse("registry:resident-detail", args=[obj.pk]))]
     raise TypeError(obj)
@@ -120,7 +129,11 @@ def _bind(form_class: Callable[..., Any], request: HttpRequest, **kwargs: Any) -
 
 
 def _submit(
-    request: HttpRequest, form: Any, save: Callable[[], Model], success: Callable[[Model], str], message: str
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[], Model],
+    success: Callable[[Model], str],
+    message: str,
 ) -> HttpResponse | None:
     """Validate, call the service, redirect on success; a service ValidationError
     goes onto the form so the page re-renders with everything typed kept."""
@@ -136,11 +149,30 @@ def _submit(
 
 
 def _form_page(
-    request: HttpRequest, form: Any, *, title: str, breadcrumbs: Crumbs, cancel_url: str, **extra: Any
+    request: HttpRequest,
+    form: Any,
+    *,
+    title: str,
+    breadcrumbs: Crumbs,
+    cancel_url: str,
+    **extra: Any,
 ) -> HttpResponse:
-    return render(request, "registry/form.html", {
-        "form": form, "title": title, "breadcrumbs": breadcrumbs, "cancel_url": cancel_url, **extra,
-    })
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": title,
+            "breadcrumbs": breadcrumbs,
+            "cancel_url": cancel_url,
+            **extra,
+        },
+    )
+
+
+def _total(rows: Any, count: str) -> int:
+    """Add up a count the selector annotated on each row."""
+    return sum(getattr(row, count) for row in rows)
 
 
 def _paginate(request: HttpRequest, qs: Any) -> Any:
@@ -161,10 +193,15 @@ def my_beat(request: HttpRequest) -> HttpResponse:
         for compound in summary.compounds:
             by_community.setdefault(compound.community_id, []).append(compound)
         groups = [(c, by_community.get(c.pk, [])) for c in summary.communities]
-    return render(request, "registry/my_beat.html", {
-        "summary": summary, "groups": groups,
-        "building_count": sum(c.building_count for c in summary.compounds) if summary else 0,
-    })
+    return render(
+        request,
+        "registry/my_beat.html",
+        {
+            "summary": summary,
+            "groups": groups,
+            "building_count": _total(summary.compounds, "building_count") if summary else 0,
+        },
+    )
 
 
 @login_required
@@ -173,17 +210,24 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope.sees_residents:
         raise Http404
     community = selectors.community_get(user=request.user, pk=pk)
-    compounds = list(selectors.compound_list(user=request.user, community=community.pk, with_counts=True))
-    return render(request, "registry/community_detail.html", {
-        "community": community, "compounds": compounds,
-        "can_add_compound": _structure_editable(scope, community.pk),
-        "totals": {
-            "buildings": sum(c.building_count for c in compounds),
-            "households": sum(c.household_count for c in compounds),
-            "residents": sum(c.resident_count for c in compounds),
+    compounds = list(
+        selectors.compound_list(user=request.user, community=community.pk, with_counts=True)
+    )
+    return render(
+        request,
+        "registry/community_detail.html",
+        {
+            "community": community,
+            "compounds": compounds,
+            "can_add_compound": _structure_editable(scope, community.pk),
+            "totals": {
+                "buildings": _total(compounds, "building_count"),
+                "households": _total(compounds, "household_count"),
+                "residents": _total(compounds, "resident_count"),
+            },
+            "breadcrumbs": _crumbs(community),
         },
-        "breadcrumbs": _crumbs(community),
-    })
+    )
 
 
 @login_required
@@ -193,12 +237,18 @@ def compound_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require(_structure_editable(_scope(request), community.pk))
     form = _bind(CompoundForm, request)
     done = _submit(
-        request, form,
-        lambda: services.compound_create(actor=request.user, community=community, **form.cleaned_data),
-        lambda c: reverse("registry:compound-detail", args=[c.pk]), _("Compound created."),
+        request,
+        form,
+        lambda: services.compound_create(
+            actor=request.user, community=community, **form.cleaned_data
+        ),
+        lambda c: reverse("registry:compound-detail", args=[c.pk]),
+        _("Compound created."),
     )
     return done or _form_page(
-        request, form, title=_("New compound in %(c)s") % {"c": community.name},
+        request,
+        form,
+        title=_("New compound in %(c)s") % {"c": community.name},
         breadcrumbs=_crumbs(community, _("New compound")),
         cancel_url=reverse("registry:community-detail", args=[community.pk]),
     )
@@ -207,19 +257,27 @@ def compound_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     compound = selectors.compound_get(user=request.user, pk=pk)
-    buildings = list(selectors.building_list(user=request.user, compound=compound.pk, with_counts=True))
+    buildings = list(
+        selectors.building_list(user=request.user, compound=compound.pk, with_counts=True)
+    )
     premises = selectors.premises_list(user=request.user, compound=compound.pk)[:PAGE_SIZE]
     structure = _structure_editable(_scope(request), compound.community_id)
-    return render(request, "registry/compound_detail.html", {
-        "compound": compound, "buildings": buildings, "premises": premises,
-        "can_edit_structure": structure,
-        "totals": {
-            "households": sum(b.household_count for b in buildings),
-            "vacant": sum(b.vacant_count for b in buildings),
-            "residents": sum(b.resident_count for b in buildings),
+    return render(
+        request,
+        "registry/compound_detail.html",
+        {
+            "compound": compound,
+            "buildings": buildings,
+            "premises": premises,
+            "can_edit_structure": structure,
+            "totals": {
+                "households": _total(buildings, "household_count"),
+                "vacant": _total(buildings, "vacant_count"),
+                "residents": _total(buildings, "resident_count"),
+            },
+            "breadcrumbs": _crumbs(compound),
         },
-        "breadcrumbs": _crumbs(compound),
-    })
+    )
 
 
 @login_required
@@ -230,12 +288,19 @@ def compound_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {f: getattr(compound, f) for f in services.COMPOUND_FIELDS}
     form = _bind(CompoundForm, request, initial=initial)
     done = _submit(
-        request, form,
-        lambda: services.compound_update(actor=request.user, compound=compound, **form.cleaned_data),
-        lambda c: reverse("registry:compound-detail", args=[c.pk]), _("Compound saved."),
+        request,
+        form,
+        lambda: services.compound_update(
+            actor=request.user, compound=compound, **form.cleaned_data
+        ),
+        lambda c: reverse("registry:compound-detail", args=[c.pk]),
+        _("Compound saved."),
     )
     return done or _form_page(
-        request, form, title=_("Edit %(c)s") % {"c": compound.name}, breadcrumbs=_crumbs(compound, _("Edit")),
+        request,
+        form,
+        title=_("Edit %(c)s") % {"c": compound.name},
+        breadcrumbs=_crumbs(compound, _("Edit")),
         cancel_url=reverse("registry:compound-detail", args=[compound.pk]),
     )
 
@@ -247,15 +312,22 @@ def building_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require(_structure_editable(_scope(request), compound.community_id))
     form = _bind(BuildingForm, request)
     done = _submit(
-        request, form,
+        request,
+        form,
         lambda: services.building_create(
-            actor=request.user, compound=compound, number=form.cleaned_data["number"],
-            name=form.cleaned_data["name"], floors=form.cleaned_data["floors"],
+            actor=request.user,
+            compound=compound,
+            number=form.cleaned_data["number"],
+            name=form.cleaned_data["name"],
+            floors=form.cleaned_data["floors"],
         ),
-        lambda b: reverse("registry:building-detail", args=[b.pk]), _("Building created."),
+        lambda b: reverse("registry:building-detail", args=[b.pk]),
+        _("Building created."),
     )
     return done or _form_page(
-        request, form, title=_("New building in %(c)s") % {"c": compound.name},
+        request,
+        form,
+        title=_("New building in %(c)s") % {"c": compound.name},
         breadcrumbs=_crumbs(compound, _("New building")),
         cancel_url=reverse("registry:compound-detail", args=[compound.pk]),
     )
@@ -265,11 +337,19 @@ def building_create(request: HttpRequest, pk: int) -> HttpResponse:
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = selectors.building_get(user=request.user, pk=pk)
     grid = selectors.building_grid(user=request.user, building=building)
-    legend = [(value, label, grid.status_counts.get(value, 0)) for value, label in FlatStatus.choices]
-    return render(request, "registry/building_detail.html", {
-        "building": building, "grid": grid, "legend": legend,
-        "breadcrumbs": _crumbs(building),
-    })
+    legend = [
+        (value, label, grid.status_counts.get(value, 0)) for value, label in FlatStatus.choices
+    ]
+    return render(
+        request,
+        "registry/building_detail.html",
+        {
+            "building": building,
+            "grid": grid,
+            "legend": legend,
+            "breadcrumbs": _crumbs(building),
+        },
+    )
 
 
 @login_required
@@ -281,7 +361,9 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
     # A building head may name the building and count its floors; only the
     # beat officer renumbers it (that changes every flat's address).
     renumber = _structure_editable(scope, building.compound.community_id)
-    form = _bind(BuildingForm, request, initial={f: getattr(building, f) for f in services.BUILDING_FIELDS})
+    form = _bind(
+        BuildingForm, request, initial={f: getattr(building, f) for f in services.BUILDING_FIELDS}
+    )
     if not renumber:
         form.fields["number"].disabled = True
 
@@ -291,10 +373,18 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
             changes["number"] = form.cleaned_data["number"]
         return services.building_update(actor=request.user, building=building, **changes)
 
-    done = _submit(request, form, save, lambda b: reverse("registry:building-detail", args=[b.pk]),
-                   _("Building saved."))
+    done = _submit(
+        request,
+        form,
+        save,
+        lambda b: reverse("registry:building-detail", args=[b.pk]),
+        _("Building saved."),
+    )
     return done or _form_page(
-        request, form, title=_("Edit %(b)s") % {"b": building}, breadcrumbs=_crumbs(building, _("Edit")),
+        request,
+        form,
+        title=_("Edit %(b)s") % {"b": building},
+        breadcrumbs=_crumbs(building, _("Edit")),
         cancel_url=reverse("registry:building-detail", args=[building.pk]),
     )
 
@@ -304,7 +394,11 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _floor(form: Any) -> int | None:
     floor = form.cleaned_data["floor"]
-    return floor if floor is not None else addresses.floor_of_room(addresses.normalize_room(form.cleaned_data["room"]))
+    return (
+        floor
+        if floor is not None
+        else addresses.floor_of_room(addresses.normalize_room(form.cleaned_data["room"]))
+    )
 
 
 @login_required
@@ -314,17 +408,26 @@ def flat_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require(_scope(request).edits_registry)
     form = _bind(FlatForm, request, initial={"entrance_number": request.GET.get("entrance", "")})
     done = _submit(
-        request, form,
+        request,
+        form,
         lambda: services.flat_create(
-            actor=request.user, building=building, room=form.cleaned_data["room"],
-            entrance_number=form.cleaned_data["entrance_number"], status=form.cleaned_data["status"],
-            floor=form.cleaned_data["floor"], area_m2=form.cleaned_data["area_m2"],
+            actor=request.user,
+            building=building,
+            room=form.cleaned_data["room"],
+            entrance_number=form.cleaned_data["entrance_number"],
+            status=form.cleaned_data["status"],
+            floor=form.cleaned_data["floor"],
+            area_m2=form.cleaned_data["area_m2"],
             notes=form.cleaned_data["notes"],
         ),
-        lambda f: reverse("registry:flat-detail", args=[f.pk]), _("Flat added."),
+        lambda f: reverse("registry:flat-detail", args=[f.pk]),
+        _("Flat added."),
     )
     return done or _form_page(
-        request, form, title=_("Add a flat to %(b)s") % {"b": building}, breadcrumbs=_crumbs(building, _("Add flat")),
+        request,
+        form,
+        title=_("Add a flat to %(b)s") % {"b": building},
+        breadcrumbs=_crumbs(building, _("Add flat")),
         cancel_url=reverse("registry:building-detail", args=[building.pk]),
     )
 
@@ -334,14 +437,20 @@ def flat_detail(request: HttpRequest, pk: int) -> HttpResponse:
     flat = selectors.flat_get(user=request.user, pk=pk)
     residents = list(selectors.flat_residents(user=request.user, flat=flat))
     premises = selectors.premises_list(user=request.user, building=flat.building_id)[:PAGE_SIZE]
-    return render(request, "registry/flat_detail.html", {
-        "flat": flat,
-        "members": sorted((r for r in residents if not r.moved_out), key=lambda r: (not r.is_head, r.pk)),
-        "former": [r for r in residents if r.moved_out],
-        "premises": premises,
-        "status_choices": FlatStatus.choices,
-        "breadcrumbs": _crumbs(flat),
-    })
+    return render(
+        request,
+        "registry/flat_detail.html",
+        {
+            "flat": flat,
+            "members": sorted(
+                (r for r in residents if not r.moved_out), key=lambda r: (not r.is_head, r.pk)
+            ),
+            "former": [r for r in residents if r.moved_out],
+            "premises": premises,
+            "status_choices": FlatStatus.choices,
+            "breadcrumbs": _crumbs(flat),
+        },
+    )
 
 
 @login_required
@@ -351,16 +460,25 @@ def flat_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(_scope(request).edits_registry)
     form = _bind(FlatEditForm, request, initial={f: getattr(flat, f) for f in services.FLAT_FIELDS})
     done = _submit(
-        request, form,
+        request,
+        form,
         lambda: services.flat_update(
-            actor=request.user, flat=flat, room=form.cleaned_data["room"], floor=_floor(form),
-            status=form.cleaned_data["status"], area_m2=form.cleaned_data["area_m2"],
+            actor=request.user,
+            flat=flat,
+            room=form.cleaned_data["room"],
+            floor=_floor(form),
+            status=form.cleaned_data["status"],
+            area_m2=form.cleaned_data["area_m2"],
             notes=form.cleaned_data["notes"],
         ),
-        lambda f: reverse("registry:flat-detail", args=[f.pk]), _("Flat saved."),
+        lambda f: reverse("registry:flat-detail", args=[f.pk]),
+        _("Flat saved."),
     )
     return done or _form_page(
-        request, form, title=_("Edit %(a)s") % {"a": flat.address}, breadcrumbs=_crumbs(flat, _("Edit")),
+        request,
+        form,
+        title=_("Edit %(a)s") % {"a": flat.address},
+        breadcrumbs=_crumbs(flat, _("Edit")),
         cancel_url=reverse("registry:flat-detail", args=[flat.pk]),
     )
 
@@ -380,9 +498,16 @@ def flat_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         error = _("Unknown flat status.")
     if getattr(request, "htmx", False):
-        return render(request, "registry/_flat_status.html", {
-            "flat": flat, "status_choices": FlatStatus.choices, "status_error": error, "saved": not error,
-        })
+        return render(
+            request,
+            "registry/_flat_status.html",
+            {
+                "flat": flat,
+                "status_choices": FlatStatus.choices,
+                "status_error": error,
+                "saved": not error,
+            },
+        )
     if error:
         messages.error(request, error)
     return redirect("registry:flat-detail", pk=flat.pk)
@@ -394,21 +519,38 @@ def flat_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    community, compound, building = (_int_param(request, k) for k in ("community", "compound", "building"))
+    community, compound, building = (
+        _int_param(request, k) for k in ("community", "compound", "building")
+    )
     moved_out = {"current": False, "moved_out": True}.get(request.GET.get("show", ""))
     residents = selectors.resident_list(
-        user=request.user, search=q, community=community, compound=compound, building=building, moved_out=moved_out,
+        user=request.user,
+        search=q,
+        community=community,
+        compound=compound,
+        building=building,
+        moved_out=moved_out,
     )
     sees = _scope(request).sees_residents
-    return render(request, "registry/resident_list.html", {
-        "page": _paginate(request, residents),
-        "q": q, "show": request.GET.get("show", ""),
-        "community": community, "compound": compound,
-        "communities": selectors.community_list(user=request.user) if sees else [],
-        "compounds": selectors.compound_list(user=request.user, community=community) if sees else [],
-        "building": selectors.building_list(user=request.user).filter(pk=building).first() if building else None,
-        "breadcrumbs": _list_crumbs(_("Residents")),
-    })
+    return render(
+        request,
+        "registry/resident_list.html",
+        {
+            "page": _paginate(request, residents),
+            "q": q,
+            "show": request.GET.get("show", ""),
+            "community": community,
+            "compound": compound,
+            "communities": selectors.community_list(user=request.user) if sees else [],
+            "compounds": selectors.compound_list(user=request.user, community=community)
+            if sees
+            else [],
+            "building": selectors.building_list(user=request.user).filter(pk=building).first()
+            if building
+            else None,
+            "breadcrumbs": _list_crumbs(_("Residents")),
+        },
+    )
 
 
 @login_required
@@ -420,17 +562,25 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         resident = selectors.resident_read(user=request.user, pk=pk)
     else:
         resident = selectors.resident_get(user=request.user, pk=pk)
-    return render(request, "registry/resident_detail.html", {
-        "resident": resident,
-        "id_number": selectors.id_number_for(request.user, resident, full=True),
-        "history": selectors.residence_history(user=request.user, resident=resident),
-        "move_out_form": MoveOutForm(initial={"on": timezone.localdate()}),
-        "breadcrumbs": _crumbs(resident),
-    })
+    return render(
+        request,
+        "registry/resident_detail.html",
+        {
+            "resident": resident,
+            "id_number": selectors.id_number_for(request.user, resident, full=True),
+            "history": selectors.residence_history(user=request.user, resident=resident),
+            "move_out_form": MoveOutForm(initial={"on": timezone.localdate()}),
+            "breadcrumbs": _crumbs(resident),
+        },
+    )
 
 
 def _document_changed(resident: Resident, doc: dict[str, Any]) -> bool:
-    kind = DocumentType.PASSPORT if resident.document_type == DocumentType.PASSPORT else DocumentType.ID_CARD
+    kind = (
+        DocumentType.PASSPORT
+        if resident.document_type == DocumentType.PASSPORT
+        else DocumentType.ID_CARD
+    )
     return (
         doc["document_type"] != kind
         or normalize_id_text(doc["id_number"]) != resident.id_number
@@ -438,7 +588,9 @@ def _document_changed(resident: Resident, doc: dict[str, Any]) -> bool:
     )
 
 
-def _id_feedback(errors: list[ValidationError], *, flat: Flat | None, typed: dict[str, str]) -> dict[str, Any]:
+def _id_feedback(
+    errors: list[ValidationError], *, flat: Flat | None, typed: dict[str, str]
+) -> dict[str, Any]:
     """What to show under the ID number: the errors, with a link to the record
     when the number is someone's in scope, or to a transfer request when the
     person is registered elsewhere (and nothing about them)."""
@@ -450,33 +602,57 @@ def _id_feedback(errors: list[ValidationError], *, flat: Flat | None, typed: dic
             item.update(url=params["url"], link=_("Open the record"))
         elif error.code == "registered_elsewhere" and flat is not None:
             query = urlencode({k: v for k, v in typed.items() if v})
-            item.update(url=f"{reverse('registry:transfer-create', args=[flat.pk])}?{query}",
-                        link=_("Request a transfer"))
+            item.update(
+                url=f"{reverse('registry:transfer-create', args=[flat.pk])}?{query}",
+                link=_("Request a transfer"),
+            )
         items.append(item)
     return {"state": "invalid" if items else "", "lines": items}
 
 
 def _resident_form_page(
-    request: HttpRequest, form: ResidentForm, *, flat: Flat, resident: Resident | None, title: str,
-    breadcrumbs: Crumbs, cancel_url: str,
+    request: HttpRequest,
+    form: ResidentForm,
+    *,
+    flat: Flat,
+    resident: Resident | None,
+    title: str,
+    breadcrumbs: Crumbs,
+    cancel_url: str,
 ) -> HttpResponse:
     id_errors = form.errors.as_data().get("id_number", []) if form.is_bound else []
-    typed = {k: form.data.get(k, "") for k in ("id_number", "document_type", "passport_country")} if form.is_bound else {}
+    typed = (
+        {k: form.data.get(k, "") for k in ("id_number", "document_type", "passport_country")}
+        if form.is_bound
+        else {}
+    )
     validate_query = urlencode({"flat": flat.pk, **({"resident": resident.pk} if resident else {})})
     # Check the ID number and the phones as the user leaves each field.
     inline = {"hx-trigger": "change", "hx-swap": "outerHTML", "hx-sync": "this:replace"}
-    id_check = {**inline, "hx-post": f"{reverse('registry:validate-id-number')}?{validate_query}",
-                "hx-target": "#id-number-feedback"}
+    id_check = {
+        **inline,
+        "hx-post": f"{reverse('registry:validate-id-number')}?{validate_query}",
+        "hx-target": "#id-number-feedback",
+    }
     for name in ("id_number", "document_type", "passport_country"):
         form.fields[name].widget.attrs.update(id_check)
     form.fields["phones"].widget.attrs.update(
         {**inline, "hx-post": reverse("registry:validate-phones"), "hx-target": "#phones-feedback"}
     )
-    return render(request, "registry/resident_form.html", {
-        "form": form, "flat": flat, "resident": resident, "title": title, "breadcrumbs": breadcrumbs,
-        "cancel_url": cancel_url, "id_feedback": _id_feedback(id_errors, flat=flat, typed=typed),
-        "validate_query": validate_query,
-    })
+    return render(
+        request,
+        "registry/resident_form.html",
+        {
+            "form": form,
+            "flat": flat,
+            "resident": resident,
+            "title": title,
+            "breadcrumbs": breadcrumbs,
+            "cancel_url": cancel_url,
+            "id_feedback": _id_feedback(id_errors, flat=flat, typed=typed),
+            "validate_query": validate_query,
+        },
+    )
 
 
 @login_required
@@ -486,15 +662,26 @@ def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require(_scope(request).edits_registry)
     form = _bind(ResidentForm, request)
     done = _submit(
-        request, form,
+        request,
+        form,
         lambda: services.resident_register(
-            actor=request.user, flat=flat, **form.service_fields(), **form.document_fields(), **form.passport_only(),
+            actor=request.user,
+            flat=flat,
+            **form.service_fields(),
+            **form.document_fields(),
+            **form.passport_only(),
         ),
-        lambda r: reverse("registry:flat-detail", args=[flat.pk]), _("Resident registered."),
+        lambda r: reverse("registry:flat-detail", args=[flat.pk]),
+        _("Resident registered."),
     )
     return done or _resident_form_page(
-        request, form, flat=flat, resident=None, title=_("Register a resident in %(a)s") % {"a": flat.address},
-        breadcrumbs=_crumbs(flat, _("Add resident")), cancel_url=reverse("registry:flat-detail", args=[flat.pk]),
+        request,
+        form,
+        flat=flat,
+        resident=None,
+        title=_("Register a resident in %(a)s") % {"a": flat.address},
+        breadcrumbs=_crumbs(flat, _("Add resident")),
+        cancel_url=reverse("registry:flat-detail", args=[flat.pk]),
     )
 
 
@@ -509,12 +696,20 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         resident = selectors.resident_get(user=request.user, pk=pk)
     initial = {
         "name": resident.name,
-        "document_type": DocumentType.PASSPORT if resident.document_type == DocumentType.PASSPORT else DocumentType.ID_CARD,
-        "id_number": resident.id_number, "passport_country": resident.passport_country,
-        "sex": resident.sex, "birth_date": resident.birth_date,
+        "document_type": DocumentType.PASSPORT
+        if resident.document_type == DocumentType.PASSPORT
+        else DocumentType.ID_CARD,
+        "id_number": resident.id_number,
+        "passport_country": resident.passport_country,
+        "sex": resident.sex,
+        "birth_date": resident.birth_date,
         "phones": ", ".join(format_phone(p) for p in resident.phones or []),
-        "population_type": resident.population_type, "relation": resident.relation, "is_head": resident.is_head,
-        "ethnicity": resident.ethnicity, "occupation": resident.occupation, "moved_in_on": resident.moved_in_on,
+        "population_type": resident.population_type,
+        "relation": resident.relation,
+        "is_head": resident.is_head,
+        "ethnicity": resident.ethnicity,
+        "occupation": resident.occupation,
+        "moved_in_on": resident.moved_in_on,
         "notes": resident.notes,
     }
     form = _bind(ResidentForm, request, initial=initial)
@@ -527,11 +722,21 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         changes.update(form.passport_only())
         return services.resident_update(actor=request.user, resident=resident, **changes)
 
-    done = _submit(request, form, save, lambda r: reverse("registry:resident-detail", args=[r.pk]),
-                   _("Resident saved."))
+    done = _submit(
+        request,
+        form,
+        save,
+        lambda r: reverse("registry:resident-detail", args=[r.pk]),
+        _("Resident saved."),
+    )
     return done or _resident_form_page(
-        request, form, flat=resident.flat, resident=resident, title=_("Edit %(n)s") % {"n": resident.name},
-        breadcrumbs=_crumbs(resident, _("Edit")), cancel_url=reverse("registry:resident-detail", args=[resident.pk]),
+        request,
+        form,
+        flat=resident.flat,
+        resident=resident,
+        title=_("Edit %(n)s") % {"n": resident.name},
+        breadcrumbs=_crumbs(resident, _("Edit")),
+        cancel_url=reverse("registry:resident-detail", args=[resident.pk]),
     )
 
 
@@ -542,17 +747,25 @@ def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     _require(_scope(request).edits_registry)
     form = _bind(MoveOutForm, request, initial={"on": timezone.localdate()})
     done = _submit(
-        request, form,
+        request,
+        form,
         lambda: services.resident_move_out(
-            actor=request.user, resident=resident, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"],
+            actor=request.user,
+            resident=resident,
+            on=form.cleaned_data["on"],
+            reason=form.cleaned_data["reason"],
         ),
-        lambda r: reverse("registry:resident-detail", args=[r.pk]), _("Marked as moved out."),
+        lambda r: reverse("registry:resident-detail", args=[r.pk]),
+        _("Marked as moved out."),
     )
     return done or _form_page(
-        request, form, title=_("%(n)s moved out of %(a)s") % {"n": resident.name, "a": resident.flat.address},
+        request,
+        form,
+        title=_("%(n)s moved out of %(a)s") % {"n": resident.name, "a": resident.flat.address},
         breadcrumbs=_crumbs(resident, _("Move out")),
         cancel_url=reverse("registry:resident-detail", args=[resident.pk]),
-        submit_label=_("Mark as moved out"), danger=True,
+        submit_label=_("Mark as moved out"),
+        danger=True,
     )
 
 
@@ -563,19 +776,27 @@ def validate_id_number(request: HttpRequest) -> HttpResponse:
     flat_pk, resident_pk = _int_param(request, "flat"), _int_param(request, "resident")
     flat = selectors.flat_get(user=request.user, pk=flat_pk) if flat_pk else None
     resident = selectors.resident_get(user=request.user, pk=resident_pk) if resident_pk else None
-    typed = {k: request.POST.get(k, "").strip() for k in ("id_number", "document_type", "passport_country")}
+    typed = {
+        k: request.POST.get(k, "").strip()
+        for k in ("id_number", "document_type", "passport_country")
+    }
     typed["document_type"] = typed["document_type"] or DocumentType.ID_CARD
     feedback: dict[str, Any] = {"state": "", "lines": []}
     if typed["id_number"]:
         try:
             doc = services.document_check(actor=request.user, resident=resident, **typed)
         except ValidationError as exc:
-            errors = [e for es in exc.error_dict.values() for e in es] if hasattr(exc, "error_dict") else [exc]
+            errors = (
+                [e for es in exc.error_dict.values() for e in es]
+                if hasattr(exc, "error_dict")
+                else [exc]
+            )
             feedback = _id_feedback(errors, flat=flat, typed=typed)
         else:
             if doc.birth_date:
                 text = _("Valid — born %(date)s, %(sex)s") % {
-                    "date": doc.birth_date.isoformat(), "sex": Sex(doc.sex).label if doc.sex else "",
+                    "date": doc.birth_date.isoformat(),
+                    "sex": Sex(doc.sex).label if doc.sex else "",
                 }
             else:
                 text = _("Valid passport number")
@@ -596,7 +817,10 @@ def validate_phones(request: HttpRequest) -> HttpResponse:
         except PhoneError as exc:
             state, message = "invalid", services.phone_error_message(exc)
         else:
-            state, message = "valid", _("Valid — %(phones)s") % {"phones": ", ".join(format_phone(p) for p in phones)}
+            state, message = (
+                "valid",
+                _("Valid — %(phones)s") % {"phones": ", ".join(format_phone(p) for p in phones)},
+            )
     return render(request, "registry/_phones_feedback.html", {"state": state, "message": message})
 
 
@@ -608,19 +832,33 @@ def premises_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     filters = {k: _int_param(request, k) for k in ("community", "compound", "building")}
     premises = selectors.premises_list(user=request.user, search=q, **filters)
-    return render(request, "registry/premises_list.html", {
-        "page": _paginate(request, premises), "q": q, "filters": filters,
-        "breadcrumbs": _list_crumbs(_("Premises")),
-    })
+    return render(
+        request,
+        "registry/premises_list.html",
+        {
+            "page": _paginate(request, premises),
+            "q": q,
+            "filters": filters,
+            "breadcrumbs": _list_crumbs(_("Premises")),
+        },
+    )
 
 
 @login_required
 def premises_detail(request: HttpRequest, pk: int) -> HttpResponse:
     premises = selectors.premises_get(user=request.user, pk=pk)
-    return render(request, "registry/premises_detail.html", {
-        "premises": premises,
-        "breadcrumbs": [*_trail(None), (_("Premises"), reverse("registry:premises-list")), (premises.name, None)],
-    })
+    return render(
+        request,
+        "registry/premises_detail.html",
+        {
+            "premises": premises,
+            "breadcrumbs": [
+                *_trail(None),
+                (_("Premises"), reverse("registry:premises-list")),
+                (premises.name, None),
+            ],
+        },
+    )
 
 
 @login_required
@@ -629,22 +867,35 @@ def premises_create(request: HttpRequest) -> HttpResponse:
     _require(_scope(request).edits_registry)
     initial = {k: _int_param(request, k) for k in ("community", "compound", "building")}
     form = _bind(
-        PremisesForm, request, initial=initial,
+        PremisesForm,
+        request,
+        initial=initial,
         communities=selectors.community_list(user=request.user),
         compounds=selectors.compound_list(user=request.user),
         buildings=selectors.building_list(user=request.user),
     )
     done = _submit(
-        request, form,
+        request,
+        form,
         lambda: services.premises_create(
-            actor=request.user, community=form.cleaned_data["community"], compound=form.cleaned_data["compound"],
-            building=form.cleaned_data["building"], **form.service_fields(),
+            actor=request.user,
+            community=form.cleaned_data["community"],
+            compound=form.cleaned_data["compound"],
+            building=form.cleaned_data["building"],
+            **form.service_fields(),
         ),
-        lambda p: reverse("registry:premises-detail", args=[p.pk]), _("Premises registered."),
+        lambda p: reverse("registry:premises-detail", args=[p.pk]),
+        _("Premises registered."),
     )
     return done or _form_page(
-        request, form, title=_("New premises"),
-        breadcrumbs=[*_trail(None), (_("Premises"), reverse("registry:premises-list")), (_("New"), None)],
+        request,
+        form,
+        title=_("New premises"),
+        breadcrumbs=[
+            *_trail(None),
+            (_("Premises"), reverse("registry:premises-list")),
+            (_("New"), None),
+        ],
         cancel_url=reverse("registry:premises-list"),
     )
 
@@ -654,18 +905,38 @@ def premises_create(request: HttpRequest) -> HttpResponse:
 def premises_edit(request: HttpRequest, pk: int) -> HttpResponse:
     premises = selectors.premises_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
-    initial = {k: getattr(premises, k) for k in ("name", "kind", "address", "contact_name", "contact_phone",
-                                                "licence_number", "notes")}
+    initial = {
+        k: getattr(premises, k)
+        for k in (
+            "name",
+            "kind",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "licence_number",
+            "notes",
+        )
+    }
     form = _bind(PremisesEditForm, request, initial=initial)
     done = _submit(
-        request, form,
-        lambda: services.premises_update(actor=request.user, premises=premises, **form.service_fields()),
-        lambda p: reverse("registry:premises-detail", args=[p.pk]), _("Premises saved."),
+        request,
+        form,
+        lambda: services.premises_update(
+            actor=request.user, premises=premises, **form.service_fields()
+        ),
+        lambda p: reverse("registry:premises-detail", args=[p.pk]),
+        _("Premises saved."),
     )
     return done or _form_page(
-        request, form, title=_("Edit %(n)s") % {"n": premises.name},
-        breadcrumbs=[*_trail(None), (_("Premises"), reverse("registry:premises-list")),
-                     (premises.name, reverse("registry:premises-detail", args=[premises.pk])), (_("Edit"), None)],
+        request,
+        form,
+        title=_("Edit %(n)s") % {"n": premises.name},
+        breadcrumbs=[
+            *_trail(None),
+            (_("Premises"), reverse("registry:premises-list")),
+            (premises.name, reverse("registry:premises-detail", args=[premises.pk])),
+            (_("Edit"), None),
+        ],
         cancel_url=reverse("registry:premises-detail", args=[premises.pk]),
     )
 
@@ -679,10 +950,16 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in TransferStatus.values:
         transfers = transfers.filter(status=status)
-    return render(request, "registry/transfer_list.html", {
-        "page": _paginate(request, transfers), "status": status, "statuses": TransferStatus.choices,
-        "breadcrumbs": _list_crumbs(_("Transfers")),
-    })
+    return render(
+        request,
+        "registry/transfer_list.html",
+        {
+            "page": _paginate(request, transfers),
+            "status": status,
+            "statuses": TransferStatus.choices,
+            "breadcrumbs": _list_crumbs(_("Transfers")),
+        },
+    )
 
 
 @login_required
@@ -690,16 +967,27 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def transfer_create(request: HttpRequest, pk: int) -> HttpResponse:
     flat = selectors.flat_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
-    initial = {k: request.GET.get(k, "") for k in ("id_number", "document_type", "passport_country") if request.GET.get(k)}
+    initial = {
+        k: request.GET.get(k, "")
+        for k in ("id_number", "document_type", "passport_country")
+        if request.GET.get(k)
+    }
     form = _bind(TransferForm, request, initial=initial)
     done = _submit(
-        request, form,
-        lambda: services.transfer_request_create(actor=request.user, to_flat=flat, **form.cleaned_data),
-        lambda t: reverse("registry:transfer-detail", args=[t.pk]), _("Transfer requested: the station chief decides."),
+        request,
+        form,
+        lambda: services.transfer_request_create(
+            actor=request.user, to_flat=flat, **form.cleaned_data
+        ),
+        lambda t: reverse("registry:transfer-detail", args=[t.pk]),
+        _("Transfer requested: the station chief decides."),
     )
     return done or _form_page(
-        request, form, title=_("Request a transfer into %(a)s") % {"a": flat.address},
-        breadcrumbs=_crumbs(flat, _("Request transfer")), cancel_url=reverse("registry:flat-detail", args=[flat.pk]),
+        request,
+        form,
+        title=_("Request a transfer into %(a)s") % {"a": flat.address},
+        breadcrumbs=_crumbs(flat, _("Request transfer")),
+        cancel_url=reverse("registry:flat-detail", args=[flat.pk]),
         intro=_("For a person registered in another beat: the station chief approves the move."),
     )
 
@@ -714,15 +1002,26 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except Http404:
         person = None
     can_decide = (
-        scope.approves_transfers and transfer.status == TransferStatus.PENDING
+        scope.approves_transfers
+        and transfer.status == TransferStatus.PENDING
         and transfer.to_flat.building.compound.community_id in scope.community_ids
     )
-    return render(request, "registry/transfer_detail.html", {
-        "transfer": transfer, "person": person, "masked_id": mask_id_number(transfer.resident.id_number),
-        "can_decide": can_decide, "decision_form": TransferDecisionForm() if can_decide else None,
-        "breadcrumbs": [*_trail(None), (_("Transfers"), reverse("registry:transfer-list")),
-                        (_("Request #%(n)s") % {"n": transfer.pk}, None)],
-    })
+    return render(
+        request,
+        "registry/transfer_detail.html",
+        {
+            "transfer": transfer,
+            "person": person,
+            "masked_id": mask_id_number(transfer.resident.id_number),
+            "can_decide": can_decide,
+            "decision_form": TransferDecisionForm() if can_decide else None,
+            "breadcrumbs": [
+                *_trail(None),
+                (_("Transfers"), reverse("registry:transfer-list")),
+                (_("Request #%(n)s") % {"n": transfer.pk}, None),
+            ],
+        },
+    )
 
 
 @login_required
@@ -735,12 +1034,18 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             services.transfer_request_decide(
-                actor=request.user, request=transfer, approve=form.cleaned_data["decision"] == "approve",
+                actor=request.user,
+                request=transfer,
+                approve=form.cleaned_data["decision"] == "approve",
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Transfer approved.") if transfer.status == TransferStatus.APPROVED
-                             else _("Transfer rejected."))
+            messages.success(
+                request,
+                _("Transfer approved.")
+                if transfer.status == TransferStatus.APPROVED
+                else _("Transfer rejected."),
+            )
     return redirect("registry:transfer-detail", pk=transfer.pk)

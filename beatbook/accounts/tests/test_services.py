@@ -59,7 +59,9 @@ def test_only_the_sysadmin_configures(world, who):
         lambda: services.station_create(actor=actor, name="X"),
         lambda: services.beat_create(actor=actor, station=world.station, name="X"),
         lambda: services.community_create(actor=actor, beat=world.beat_a, name="X"),
-        lambda: services.community_move(actor=actor, community=world.community_a, beat=world.beat_b),
+        lambda: services.community_move(
+            actor=actor, community=world.community_a, beat=world.beat_b
+        ),
         lambda: services.user_create(actor=actor, username="x", role=Role.OFFICER),
         lambda: services.user_set_assignments(actor=actor, user=world.officer_a, beats=[]),
         lambda: services.user_set_password(actor=actor, user=world.officer_a, password="x" * 12),
@@ -184,7 +186,9 @@ def test_deactivate_and_reactivate(world, client):
     assert not scope_of(target).sees_residents
     assert not client.login(username=target.username, password="correct-horse-battery")
     count = AuditEntry.objects.count()
-    services.user_deactivate(actor=world.sysadmin, user=target)  # already inactive: nothing to record
+    services.user_deactivate(
+        actor=world.sysadmin, user=target
+    )  # already inactive: nothing to record
     assert AuditEntry.objects.count() == count
     services.user_reactivate(actor=world.sysadmin, user=target)
     target.refresh_from_db()
@@ -195,7 +199,9 @@ def test_deactivate_and_reactivate(world, client):
 
 def test_assignments_are_audited_and_apply(world):
     worker = User.objects.get(pk=world.worker_a.pk)
-    services.user_set_assignments(actor=world.sysadmin, user=worker, communities=[world.community_b])
+    services.user_set_assignments(
+        actor=world.sysadmin, user=worker, communities=[world.community_b]
+    )
     entry = last_entry()
     assert entry.action == "user.assign"
     assert entry.before == {"communities": [world.community_a.pk]}
@@ -204,7 +210,9 @@ def test_assignments_are_audited_and_apply(world):
 
 
 def test_password_reset_is_audited_without_the_password(world):
-    services.user_set_password(actor=world.sysadmin, user=world.head, password="another-long-secret")
+    services.user_set_password(
+        actor=world.sysadmin, user=world.head, password="another-long-secret"
+    )
     world.head.refresh_from_db()
     assert world.head.check_password("another-long-secret")
     entry = last_entry()

@@ -69,7 +69,9 @@ def test_every_other_role_gets_403(client, world, who):
         assert client.get(url).status_code == 403, url
     count = AuditEntry.objects.count()
     for url in post_urls(world):
-        response = client.post(url, {"name": "X", "username": "x", "role": "officer", "password": ""})
+        response = client.post(
+            url, {"name": "X", "username": "x", "role": "officer", "password": ""}
+        )
         assert response.status_code == 403, url
     assert AuditEntry.objects.count() == count
     assert User.objects.get(pk=world.head.pk).is_active
@@ -121,7 +123,9 @@ def test_home_user_filters(admin_client, world):
     assert world.officer_a.username not in html
 
 
-def test_home_query_count_does_not_grow_with_users(admin_client, world, django_assert_max_num_queries):
+def test_home_query_count_does_not_grow_with_users(
+    admin_client, world, django_assert_max_num_queries
+):
     url = reverse("accounts:admin-home")
     for n in range(30):
         UserFactory(
@@ -151,7 +155,9 @@ def test_home_is_paginated(admin_client, world):
 
 
 def test_create_station_beat_and_community(admin_client, world):
-    response = admin_client.post(reverse("accounts:station-create"), {"name": "新城派出所", "code": ""})
+    response = admin_client.post(
+        reverse("accounts:station-create"), {"name": "新城派出所", "code": ""}
+    )
     assert response.status_code == 302
     station = Station.objects.get(name="新城派出所")
     assert last_entry().action == "station.create"
@@ -174,7 +180,8 @@ def test_create_station_beat_and_community(admin_client, world):
 
 def test_form_errors_keep_what_was_typed(admin_client, world):
     response = admin_client.post(
-        reverse("accounts:community-create"), {"beat": world.beat_b.pk, "name": world.community_a.name}
+        reverse("accounts:community-create"),
+        {"beat": world.beat_b.pk, "name": world.community_a.name},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -224,7 +231,13 @@ def test_create_user_with_a_typed_password(admin_client, world, client):
 def test_create_user_with_a_generated_password_shows_it_once(admin_client, world):
     response = admin_client.post(
         reverse("accounts:user-create"),
-        {"username": "qian7", "display_name": "", "role": Role.WORKER, "station": "", "password": ""},
+        {
+            "username": "qian7",
+            "display_name": "",
+            "role": Role.WORKER,
+            "station": "",
+            "password": "",
+        },
     )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -255,7 +268,11 @@ def test_create_user_errors_keep_the_input(admin_client, world):
     # a weak password is refused by the validators, a taken username by the service
     response = admin_client.post(
         reverse("accounts:user-create"),
-        {"username": world.officer_a.username, "role": Role.OFFICER, "password": "long-enough-pw-1"},
+        {
+            "username": world.officer_a.username,
+            "role": Role.OFFICER,
+            "password": "long-enough-pw-1",
+        },
     )
     assert response.status_code == 200
     assert 'name="username"' in response.content.decode()
@@ -265,7 +282,8 @@ def test_create_user_errors_keep_the_input(admin_client, world):
 def test_edit_user(admin_client, world):
     url = reverse("accounts:user-edit", args=[world.officer_b.pk])
     response = admin_client.post(
-        url, {"display_name": "周九", "role": Role.OFFICER, "station": world.station.pk, "phone": ""}
+        url,
+        {"display_name": "周九", "role": Role.OFFICER, "station": world.station.pk, "phone": ""},
     )
     assert response.status_code == 302
     assert User.objects.get(pk=world.officer_b.pk).display_name == "周九"
@@ -296,7 +314,11 @@ def test_assign_buildings_by_compound_name_and_number(admin_client, world):
     # keep building B2, add building 1 of the same compound written as "1号楼"
     response = admin_client.post(
         url,
-        {"buildings": [world.building_b2.pk], "add_compound": world.compound_b.name, "add_numbers": "1号楼"},
+        {
+            "buildings": [world.building_b2.pk],
+            "add_compound": world.compound_b.name,
+            "add_numbers": "1号楼",
+        },
     )
     assert response.status_code == 302
     head = User.objects.get(pk=world.head.pk)
@@ -304,11 +326,17 @@ def test_assign_buildings_by_compound_name_and_number(admin_client, world):
     # untick B2 and add building 6 of compound A
     response = admin_client.post(
         url,
-        {"buildings": [world.building_b.pk], "add_compound": world.compound_a.name, "add_numbers": "6"},
+        {
+            "buildings": [world.building_b.pk],
+            "add_compound": world.compound_a.name,
+            "add_numbers": "6",
+        },
     )
     assert response.status_code == 302
     assert set(head.head_of_buildings.all()) == {world.building_a, world.building_b}
-    assert last_entry().after == {"head_of_buildings": sorted([world.building_a.pk, world.building_b.pk])}
+    assert last_entry().after == {
+        "head_of_buildings": sorted([world.building_a.pk, world.building_b.pk])
+    }
 
 
 def test_assign_unknown_building_keeps_the_input(admin_client, world):
@@ -316,7 +344,11 @@ def test_assign_unknown_building_keeps_the_input(admin_client, world):
     count = AuditEntry.objects.count()
     response = admin_client.post(
         url,
-        {"buildings": [world.building_b2.pk], "add_compound": world.compound_b.name, "add_numbers": "1, 99"},
+        {
+            "buildings": [world.building_b2.pk],
+            "add_compound": world.compound_b.name,
+            "add_numbers": "1, 99",
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -367,7 +399,10 @@ def test_deactivate_and_reactivate(admin_client, world):
 
 
 def test_deactivate_is_post_only_and_not_for_oneself(admin_client, world):
-    assert admin_client.get(reverse("accounts:user-deactivate", args=[world.officer_b.pk])).status_code == 405
+    assert (
+        admin_client.get(reverse("accounts:user-deactivate", args=[world.officer_b.pk])).status_code
+        == 405
+    )
     admin_client.post(reverse("accounts:user-deactivate", args=[world.sysadmin.pk]))
     assert User.objects.get(pk=world.sysadmin.pk).is_active
     assert not AuditEntry.objects.filter(action="user.deactivate").exists()

@@ -40,8 +40,12 @@ def make_entries(world):
         after={"phones": ["+8613911111111"], "id_number": world.resident_a.id_number},
     )
     b = audit.record(actor=world.officer_b, action="resident.read", obj=world.resident_b)
-    c = audit.record(actor=world.sysadmin, action="user.create", obj=world.head, after={"role": "building_head"})
-    d = audit.record(actor=world.sysadmin, action="user.assign", obj=world.head, after={"head_of_buildings": [1]})
+    c = audit.record(
+        actor=world.sysadmin, action="user.create", obj=world.head, after={"role": "building_head"}
+    )
+    d = audit.record(
+        actor=world.sysadmin, action="user.assign", obj=world.head, after={"head_of_buildings": [1]}
+    )
     # Move them to known Shanghai times (breaks the chain; these tests do not verify it).
     days = {
         a.pk: dt.datetime(2024, 3, 1, 23, 30, tzinfo=SHANGHAI),  # 15:30 UTC on 1 March
@@ -144,7 +148,8 @@ def test_filter_by_request_id(auditor_client, world):
 def test_bad_dates_keep_the_input_and_show_nothing(auditor_client, world):
     make_entries(world)
     response = auditor_client.get(
-        reverse("audit-log"), {"user": "t-admin", "date_from": "2024-03-05", "date_to": "2024-03-01"}
+        reverse("audit-log"),
+        {"user": "t-admin", "date_from": "2024-03-05", "date_to": "2024-03-01"},
     )
     assert response.status_code == 200
     assert ids(response) == []
@@ -192,8 +197,14 @@ def test_keyset_page_on_an_empty_list(world):
 
 def test_page_queries_are_bounded(auditor_client, world, django_assert_max_num_queries):
     for n in range(60):
-        audit.record(actor=world.sysadmin, action="user.assign", object_type="accounts.user", object_id=n,
-                     before={"beats": []}, after={"beats": [n]})
+        audit.record(
+            actor=world.sysadmin,
+            action="user.assign",
+            object_type="accounts.user",
+            object_id=n,
+            before={"beats": []},
+            after={"beats": [n]},
+        )
     with django_assert_max_num_queries(8):
         response = auditor_client.get(reverse("audit-log"))
     assert len(ids(response)) == 50

@@ -48,9 +48,9 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data: Any) -> Any:
         # an id beyond the database's integer range is simply not there
         # (asking the database would fail rather than find nothing)
-        if isinstance(data, int | str) and not isinstance(data, bool) and str(data).isdigit():
-            if not 0 < int(data) <= MAX_ID:
-                self.fail("does_not_exist", pk_value=data)
+        is_number = isinstance(data, int | str) and not isinstance(data, bool) and str(data).isdigit()
+        if is_number and not 0 < int(data) <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 
 

@@ -796,9 +796,9 @@ def test_filters_never_widen_the_scope(world, api_client):
 @pytest.mark.parametrize("value", ["abc", "1.5", "0", "-3", str(10**30)])
 def test_non_integer_ids_in_filters_are_400(world, api_client, endpoint, value):
     login(api_client, world.chief)
-    response = api_client.get(f"{API}/{endpoint}/", {"community": value})
+    response = api_client.get(f"{API}/{endpoint}/", {"beat": value})
     assert response.status_code == 400
-    assert set(response.json()) == {"community"}
+    assert set(response.json()) == {"beat"}
 
 
 def test_flat_status_filter(world, api_client):
