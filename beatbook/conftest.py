@@ -16,6 +16,14 @@ from beatbook.registry.tests import factories as f
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_configure(config: Any) -> None:
+    # PBKDF2 at Django's default cost takes ~0.3 s a user; the world fixture makes
+    # seven per test. Tests check behaviour, not hashing strength.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     station: Any

@@ -147,6 +147,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", HOME / "var" / "static"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# WhiteNoise serves from the finders when collectstatic has not run; it only
+# needs the directory to exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

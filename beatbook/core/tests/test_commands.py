@@ -178,3 +178,15 @@ def test_command_line_end_to_end(tmp_path: Path) -> None:
     broken = _beatbook(tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert broken.stdout.startswith("BROKEN at entry #3: ")
+
+
+def test_createadmin_prints_a_working_password_once(db: Any) -> None:
+    out = io.StringIO()
+    call_command("createadmin", "root", "--name", "管理员", stdout=out)
+    username, password = out.getvalue().strip().split("\t")
+    user = authenticate(username=username, password=password)
+    assert user is not None
+    assert (user.role, user.display_name) == (Role.SYSADMIN, "管理员")
+    assert AuditEntry.objects.filter(action="user.create", object_id=str(user.pk)).exists()
+    with pytest.raises(CommandError):
+        call_command("createadmin", "root")

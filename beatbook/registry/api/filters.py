@@ -40,7 +40,11 @@ class SelectorFilterSet(filters.FilterSet):
     """Parameters for a selector: ``params()`` are its keyword arguments."""
 
     def params(self) -> dict[str, Any]:
-        return {name: value for name, value in self.form.cleaned_data.items() if value is not None and value != ""}
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value is not None and value != ""
+        }
 
 
 class SelectorFilterBackend(filters.DjangoFilterBackend):
@@ -71,7 +75,9 @@ class BuildingFilter(SelectorFilterSet):
     community = IdFilter(help_text="Community id.")
     compound = IdFilter(help_text="Compound id.")
     compound_name = filters.CharFilter(help_text="Compound name, exactly as registered.")
-    number = filters.CharFilter(help_text='Building number; "6号楼", "六号楼" and "6" are the same.')
+    number = filters.CharFilter(
+        help_text='Building number; "6号楼", "六号楼" and "6" are the same.'
+    )
 
 
 class FlatFilter(SelectorFilterSet):
@@ -88,8 +94,12 @@ class ResidentFilter(SelectorFilterSet):
     compound = IdFilter(help_text="Compound id.")
     building = IdFilter(help_text="Building id.")
     flat = IdFilter(help_text="Flat id.")
-    search = filters.CharFilter(help_text="Part of a name, a full ID number or a full phone number.")
-    moved_out = filters.BooleanFilter(help_text="true: only people who moved out; false: only current residents.")
+    search = filters.CharFilter(
+        help_text="Part of a name, a full ID number or a full phone number."
+    )
+    moved_out = filters.BooleanFilter(
+        help_text="true: only people who moved out; false: only current residents."
+    )
 
 
 class PremisesFilter(SelectorFilterSet):

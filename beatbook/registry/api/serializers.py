@@ -37,7 +37,9 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     """A parent given by id, looked up among what the selector lets the user
     see: an out-of-scope id answers "object does not exist", like a missing one."""
 
-    def __init__(self, model: type[Model], selector: Callable[..., QuerySet[Any]], **kwargs: Any) -> None:
+    def __init__(
+        self, model: type[Model], selector: Callable[..., QuerySet[Any]], **kwargs: Any
+    ) -> None:
         self.selector = selector
         # the empty queryset names the model for the schema; lookups use get_queryset()
         super().__init__(queryset=model._default_manager.none(), **kwargs)
@@ -48,7 +50,9 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data: Any) -> Any:
         # an id beyond the database's integer range is simply not there
         # (asking the database would fail rather than find nothing)
-        is_number = isinstance(data, int | str) and not isinstance(data, bool) and str(data).isdigit()
+        is_number = (
+            isinstance(data, int | str) and not isinstance(data, bool) and str(data).isdigit()
+        )
         if is_number and not 0 < int(data) <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
@@ -89,15 +93,22 @@ class CompoundSerializer(serializers.ModelSerializer):
     class Meta:
         model = Compound
         fields = [
-            "id", "community", "community_name", "name", "address", "property_manager", "property_phone",
-            "building_count", "household_count", "resident_count",
+            "id",
+            "community",
+            "community_name",
+            "name",
+            "address",
+            "property_manager",
+            "property_phone",
+            "building_count",
+            "household_count",
+            "resident_count",
         ]
         read_only_fields = fields
 
 
 class BuildingSerializer(serializers.ModelSerializer):
     compound_name = serializers.CharField(source="compound.name", read_only=True)
-    label = serializers.CharField(read_only=True, help_text='"6号楼" for number 6; the name if it has one.')
     household_count = serializers.IntegerField(read_only=True)
     vacant_count = serializers.IntegerField(read_only=True)
     resident_count = serializers.IntegerField(read_only=True, help_text="Current residents.")
@@ -105,24 +116,49 @@ class BuildingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Building
         fields = [
-            "id", "compound", "compound_name", "number", "label", "name", "floors",
-            "household_count", "vacant_count", "resident_count",
+            "id",
+            "compound",
+            "compound_name",
+            "number",
+            "label",
+            "name",
+            "floors",
+            "household_count",
+            "vacant_count",
+            "resident_count",
         ]
         read_only_fields = fields
+        # ``label`` is the model's property (a declared field of that name would
+        # shadow Field.label)
+        extra_kwargs = {"label": {"help_text": '"6号楼" for number 6; the name if it has one.'}}
 
 
 class FlatSerializer(serializers.ModelSerializer):
     entrance = serializers.CharField(
-        source="entrance.number", read_only=True, allow_null=True, help_text='Entrance number ("2" for 2单元), or null.'
+        source="entrance.number",
+        read_only=True,
+        allow_null=True,
+        help_text='Entrance number ("2" for 2单元), or null.',
     )
-    head_name = serializers.CharField(read_only=True, help_text="Current head of household, '' if none.")
+    head_name = serializers.CharField(
+        read_only=True, help_text="Current head of household, '' if none."
+    )
     resident_count = serializers.IntegerField(read_only=True, help_text="Current residents.")
 
     class Meta:
         model = Flat
         fields = [
-            "id", "building", "entrance", "room", "floor", "status", "address", "area_m2", "notes",
-            "head_name", "resident_count",
+            "id",
+            "building",
+            "entrance",
+            "room",
+            "floor",
+            "status",
+            "address",
+            "area_m2",
+            "notes",
+            "head_name",
+            "resident_count",
         ]
         read_only_fields = fields
 
@@ -131,17 +167,39 @@ class ResidentSerializer(serializers.ModelSerializer):
     """A resident. ``id_number`` is masked unless the view says the full number
     may be shown (the audited detail read, or the number the user just sent)."""
 
-    id_number = serializers.SerializerMethodField(help_text="Masked (1501**********123X) except in the audited detail.")
-    address = serializers.CharField(source="flat.address", read_only=True, help_text="Standard address of the flat.")
-    phones = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="E.164 numbers.")
+    id_number = serializers.SerializerMethodField(
+        help_text="Masked (1501**********123X) except in the audited detail."
+    )
+    address = serializers.CharField(
+        source="flat.address", read_only=True, help_text="Standard address of the flat."
+    )
+    phones = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="E.164 numbers."
+    )
     moved_out = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Resident
         fields = [
-            "id", "flat", "address", "name", "id_number", "document_type", "passport_country", "sex", "birth_date",
-            "phones", "population_type", "relation", "is_head", "moved_in_on", "moved_out", "moved_out_on",
-            "ethnicity", "occupation", "notes",
+            "id",
+            "flat",
+            "address",
+            "name",
+            "id_number",
+            "document_type",
+            "passport_country",
+            "sex",
+            "birth_date",
+            "phones",
+            "population_type",
+            "relation",
+            "is_head",
+            "moved_in_on",
+            "moved_out",
+            "moved_out_on",
+            "ethnicity",
+            "occupation",
+            "notes",
         ]
         read_only_fields = fields
 
@@ -154,8 +212,17 @@ class PremisesSerializer(serializers.ModelSerializer):
     class Meta:
         model = Premises
         fields = [
-            "id", "community", "compound", "building", "name", "kind", "address", "contact_name", "contact_phone",
-            "licence_number", "notes",
+            "id",
+            "community",
+            "compound",
+            "building",
+            "name",
+            "kind",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "licence_number",
+            "notes",
         ]
         read_only_fields = fields
 
@@ -170,8 +237,16 @@ class TransferRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = TransferRequest
         fields = [
-            "id", "to_flat", "to_flat_address", "relation", "reason", "status", "requested_by", "requested_at",
-            "decided_at", "decision_note",
+            "id",
+            "to_flat",
+            "to_flat_address",
+            "relation",
+            "reason",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_at",
+            "decision_note",
         ]
         read_only_fields = fields
 
@@ -195,7 +270,9 @@ class CompoundUpdateSerializer(serializers.Serializer):
 
 
 class BuildingUpdateSerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=32, required=False, help_text='"6", "6号楼" or a name such as "A座".')
+    number = serializers.CharField(
+        max_length=32, required=False, help_text='"6", "6号楼" or a name such as "A座".'
+    )
     name = _text(max_length=100)
     floors = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=200)
 
@@ -208,17 +285,27 @@ class BuildingCreateSerializer(BuildingUpdateSerializer):
 class FlatUpdateSerializer(serializers.Serializer):
     room = serializers.CharField(max_length=32, required=False, help_text='"301" or "301室".')
     floor = serializers.IntegerField(
-        required=False, allow_null=True, min_value=-10, max_value=200, help_text="Derived from the room if omitted."
+        required=False,
+        allow_null=True,
+        min_value=-10,
+        max_value=200,
+        help_text="Derived from the room if omitted.",
     )
     status = serializers.ChoiceField(choices=FlatStatus.choices, required=False)
-    area_m2 = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True, min_value=0)
+    area_m2 = serializers.DecimalField(
+        max_digits=7, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
     notes = _text()
 
 
 class FlatCreateSerializer(FlatUpdateSerializer):
     building = VisibleRelatedField(Building, selectors.building_list)
     entrance = serializers.CharField(
-        source="entrance_number", required=False, allow_blank=True, allow_null=True, max_length=32,
+        source="entrance_number",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=32,
         help_text='Entrance number ("2" or "2单元"); created if new. Omit for a building without entrances.',
     )
     room = serializers.CharField(max_length=32, help_text='"301" or "301室".')
@@ -230,12 +317,17 @@ class ResidentUpdateSerializer(serializers.Serializer):
     document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
     passport_country = _text(max_length=3, help_text="ISO 3166 alpha-3 code, for passports.")
     sex = serializers.ChoiceField(
-        choices=Sex.choices, required=False, allow_blank=True, help_text="Taken from the ID number when it has one."
+        choices=Sex.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Taken from the ID number when it has one.",
     )
     birth_date = serializers.DateField(
         required=False, allow_null=True, help_text="Taken from the ID number when it has one."
     )
-    phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=10)
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=10
+    )
     population_type = serializers.ChoiceField(choices=PopulationType.choices, required=False)
     relation = serializers.ChoiceField(choices=Relation.choices, required=False)
     is_head = serializers.BooleanField(required=False)
@@ -248,7 +340,9 @@ class ResidentUpdateSerializer(serializers.Serializer):
 class ResidentCreateSerializer(ResidentUpdateSerializer):
     flat = VisibleRelatedField(Flat, selectors.flat_list)
     name = serializers.CharField(max_length=64)
-    id_number = serializers.CharField(max_length=32, help_text="ID card, residence permit or passport number.")
+    id_number = serializers.CharField(
+        max_length=32, help_text="ID card, residence permit or passport number."
+    )
 
 
 class ResidentMoveOutSerializer(serializers.Serializer):
@@ -277,8 +371,12 @@ class PremisesCreateSerializer(PremisesUpdateSerializer):
     community), or a community and optionally a compound in it."""
 
     community = VisibleRelatedField(Community, selectors.community_list, required=False)
-    compound = VisibleRelatedField(Compound, selectors.compound_list, required=False, allow_null=True)
-    building = VisibleRelatedField(Building, selectors.building_list, required=False, allow_null=True)
+    compound = VisibleRelatedField(
+        Compound, selectors.compound_list, required=False, allow_null=True
+    )
+    building = VisibleRelatedField(
+        Building, selectors.building_list, required=False, allow_null=True
+    )
     name = serializers.CharField(max_length=200)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -289,13 +387,17 @@ class PremisesCreateSerializer(PremisesUpdateSerializer):
             elif compound is not None:
                 attrs["community"] = compound.community
             else:
-                raise serializers.ValidationError({"community": [self.fields["community"].error_messages["required"]]})
+                raise serializers.ValidationError(
+                    {"community": [self.fields["community"].error_messages["required"]]}
+                )
         return attrs
 
 
 class TransferRequestCreateSerializer(serializers.Serializer):
     to_flat = VisibleRelatedField(Flat, selectors.flat_list)
-    id_number = serializers.CharField(max_length=32, help_text="The person's document number, as registered.")
+    id_number = serializers.CharField(
+        max_length=32, help_text="The person's document number, as registered."
+    )
     document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
     passport_country = _text(max_length=3)
     relation = serializers.ChoiceField(choices=Relation.choices, required=False)

@@ -45,8 +45,11 @@ def object_id(value: Any) -> int:
     return int(text)
 
 
-def write_schema(read: type[serializers.Serializer], create: type[serializers.Serializer] | None,
-                 update: type[serializers.Serializer] | None) -> Any:
+def write_schema(
+    read: type[serializers.Serializer],
+    create: type[serializers.Serializer] | None,
+    update: type[serializers.Serializer] | None,
+) -> Any:
     """Document the separate request and response shapes of POST and PATCH."""
     views: dict[str, Any] = {}
     if create is not None:
@@ -74,10 +77,16 @@ class SelectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_object(self) -> Any:
         queryset = self.get_queryset()
-        return get_visible_or_404(queryset.model, self.request.user, object_id(self.kwargs["pk"]), queryset)
+        return get_visible_or_404(
+            queryset.model, self.request.user, object_id(self.kwargs["pk"]), queryset
+        )
 
-    def parse(self, serializer_class: type[serializers.Serializer], partial: bool = False) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
+    def parse(
+        self, serializer_class: type[serializers.Serializer], partial: bool = False
+    ) -> dict[str, Any]:
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
@@ -266,9 +275,13 @@ class ResidentViewSet(WritableViewSet):
         if scope_of(request.user).sees_full_id_numbers:
             resident = selectors.resident_read(user=request.user, pk=pk, purpose="api")
             return self.render_resident(resident, full_id_number=True)
-        return self.render_resident(selectors.resident_get(user=request.user, pk=pk), full_id_number=False)
+        return self.render_resident(
+            selectors.resident_get(user=request.user, pk=pk), full_id_number=False
+        )
 
-    def render_resident(self, resident: Resident, *, full_id_number: bool, status_code: int = 200) -> Response:
+    def render_resident(
+        self, resident: Resident, *, full_id_number: bool, status_code: int = 200
+    ) -> Response:
         context = {**self.get_serializer_context(), "full_id_number": full_id_number}
         return Response(s.ResidentSerializer(resident, context=context).data, status=status_code)
 
@@ -279,7 +292,9 @@ class ResidentViewSet(WritableViewSet):
         except DjangoValidationError as exc:
             return self.duplicate_response(exc)
         # the number shown is the one the user just sent
-        return self.render_resident(resident, full_id_number=True, status_code=status.HTTP_201_CREATED)
+        return self.render_resident(
+            resident, full_id_number=True, status_code=status.HTTP_201_CREATED
+        )
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         resident = self.get_object()
@@ -344,7 +359,12 @@ class TransferRequestViewSet(SelectorViewSet):
 
     @extend_schema(
         request=s.TransferDecisionSerializer,
-        responses={200: s.TransferRequestSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            200: s.TransferRequestSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str | None = None) -> Response:
