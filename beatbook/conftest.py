@@ -56,8 +56,13 @@ class World:
 
     def users(self) -> dict[str, Any]:
         return {
-            "officer_a": self.officer_a, "officer_b": self.officer_b, "head": self.head,
-            "worker_a": self.worker_a, "chief": self.chief, "sysadmin": self.sysadmin, "auditor": self.auditor,
+            "officer_a": self.officer_a,
+            "officer_b": self.officer_b,
+            "head": self.head,
+            "worker_a": self.worker_a,
+            "chief": self.chief,
+            "sysadmin": self.sysadmin,
+            "auditor": self.auditor,
         }
 
 
@@ -77,7 +82,9 @@ def world(db: Any) -> World:
     building_b2 = f.BuildingFactory(compound=compound_b, number="2")
     entrance_a = f.EntranceFactory(building=building_a, number="1")
     flat_a = f.FlatFactory(building=building_a, entrance=entrance_a, room="101")
-    flat_a_vacant = f.FlatFactory(building=building_a, entrance=entrance_a, room="102", status=FlatStatus.VACANT)
+    flat_a_vacant = f.FlatFactory(
+        building=building_a, entrance=entrance_a, room="102", status=FlatStatus.VACANT
+    )
     flat_b = f.FlatFactory(building=building_b, room="101")
     flat_b2 = f.FlatFactory(building=building_b2, room="201")
     resident_a = f.ResidentFactory(flat=flat_a, name="张三", is_head=True)
@@ -86,15 +93,41 @@ def world(db: Any) -> World:
     premises_a = f.PremisesFactory(community=community_a, compound=compound_a, name="富贵超市")
     premises_b = f.PremisesFactory(community=community_b, compound=compound_b, name="余岗五金店")
     return World(
-        station=station, beat_a=beat_a, beat_b=beat_b, community_a=community_a, community_b=community_b,
-        compound_a=compound_a, compound_b=compound_b, building_a=building_a, building_b=building_b,
-        building_b2=building_b2, entrance_a=entrance_a, flat_a=flat_a, flat_a_vacant=flat_a_vacant,
-        flat_b=flat_b, flat_b2=flat_b2, resident_a=resident_a, resident_b=resident_b, resident_b2=resident_b2,
-        premises_a=premises_a, premises_b=premises_b,
-        officer_a=UserFactory(username="t-officer-a", role=Role.OFFICER, station=station, beats=[beat_a]),
-        officer_b=UserFactory(username="t-officer-b", role=Role.OFFICER, station=station, beats=[beat_b]),
-        head=UserFactory(username="t-head", role=Role.BUILDING_HEAD, station=station, head_of_buildings=[building_b2]),
-        worker_a=UserFactory(username="t-worker-a", role=Role.WORKER, station=station, communities=[community_a]),
+        station=station,
+        beat_a=beat_a,
+        beat_b=beat_b,
+        community_a=community_a,
+        community_b=community_b,
+        compound_a=compound_a,
+        compound_b=compound_b,
+        building_a=building_a,
+        building_b=building_b,
+        building_b2=building_b2,
+        entrance_a=entrance_a,
+        flat_a=flat_a,
+        flat_a_vacant=flat_a_vacant,
+        flat_b=flat_b,
+        flat_b2=flat_b2,
+        resident_a=resident_a,
+        resident_b=resident_b,
+        resident_b2=resident_b2,
+        premises_a=premises_a,
+        premises_b=premises_b,
+        officer_a=UserFactory(
+            username="t-officer-a", role=Role.OFFICER, station=station, beats=[beat_a]
+        ),
+        officer_b=UserFactory(
+            username="t-officer-b", role=Role.OFFICER, station=station, beats=[beat_b]
+        ),
+        head=UserFactory(
+            username="t-head",
+            role=Role.BUILDING_HEAD,
+            station=station,
+            head_of_buildings=[building_b2],
+        ),
+        worker_a=UserFactory(
+            username="t-worker-a", role=Role.WORKER, station=station, communities=[community_a]
+        ),
         chief=UserFactory(username="t-chief", role=Role.CHIEF, station=station),
         sysadmin=UserFactory(username="t-admin", role=Role.SYSADMIN),
         auditor=UserFactory(username="t-auditor", role=Role.AUDITOR),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,10 +233,8 @@ def _search_q(term: str) -> Q:
     key = id_key(term)
     if key and any(ch.isdigit() for ch in key):
         q |= Q(id_number=key)
-        try:
+        with contextlib.suppress(PhoneError):  # not a phone number: no phone condition
             q |= Q(phones_text__contains=normalize_phone(term))
-        except PhoneError:
-            pass
     return q
 
 

@@ -70,8 +70,13 @@ def demo_password(transactional_db: Any) -> str:
 
 
 def new_page(browser: Any, width: int, height: int = 800, locale: str = "zh-CN") -> Any:
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                  device_scale_factor=1, is_mobile=width < 500, has_touch=width < 500)
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        locale=locale,
+        device_scale_factor=1,
+        is_mobile=width < 500,
+        has_touch=width < 500,
+    )
     context.set_default_timeout(15_000)
     return context.new_page()
 

@@ -28,7 +28,9 @@ def test_officer_adds_a_resident_from_the_building_grid(
 ) -> None:
     base = live_server.url
     page = new_page(browser, width)
-    shot = lambda name: page.screenshot(path=str(screenshot_dir / f"{width}-{name}.png"), full_page=True)  # noqa: E731
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(screenshot_dir / f"{width}-{name}.png"), full_page=True)
 
     log_in(page, base, "officer-a", demo_password)
     assert page.url.rstrip("/").endswith(reverse("registry:my-beat").rstrip("/"))
@@ -97,7 +99,9 @@ def test_officer_adds_a_resident_from_the_building_grid(
     assert resident.phones == ["+8613812345678"]
     assert resident.relation == "tenant"
     assert name in page.content()
-    assert AuditEntry.objects.filter(action="resident.create", object_id=str(resident.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="resident.create", object_id=str(resident.pk)).count() == 1
+    )
     shot("05-saved")
 
     # the resident's page shows the full number, and that read is audited

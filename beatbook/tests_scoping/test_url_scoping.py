@@ -9,7 +9,7 @@ listed fails ``test_every_url_is_covered`` until someone says how it is scoped.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +50,12 @@ SEES: dict[str, set[str]] = {
     "transfer": {"officer_a", "chief"},
 }
 # The system administrator configures beats and communities (no residents' data).
-CONFIG_SEES = {"beat_a": {"sysadmin"}, "beat_b": {"sysadmin"}, "community_a": {"sysadmin"}, "community_b": {"sysadmin"}}
+CONFIG_SEES = {
+    "beat_a": {"sysadmin"},
+    "beat_b": {"sysadmin"},
+    "community_a": {"sysadmin"},
+    "community_b": {"sysadmin"},
+}
 
 
 def sees(role: str, key: str, *, config: bool = False) -> bool:
@@ -108,7 +113,9 @@ CHECKS: dict[str, Check] = {
     "registry:transfer-detail": Check("detail", ("transfer",)),
     "registry:transfer-decide": Check("post", ("transfer",), writers=CHIEF),
     # searches: a resident of each beat searched by name and by full ID number
-    "registry:resident-list?search": Check("list", ("resident_a", "resident_b", "resident_b2"), query="q"),
+    "registry:resident-list?search": Check(
+        "list", ("resident_a", "resident_b", "resident_b2"), query="q"
+    ),
     # --- API -----------------------------------------------------------------
     "api:beat-list": Check("api-list", ("beat_a", "beat_b"), config=True),
     "api:beat-detail": Check("api-detail", ("beat_a", "beat_b"), config=True),
@@ -121,7 +128,9 @@ CHECKS: dict[str, Check] = {
     "api:flat-list": Check("api-list", ("flat_a", "flat_a_vacant", "flat_b", "flat_b2")),
     "api:flat-detail": Check("api-detail", ("flat_a", "flat_b", "flat_b2")),
     "api:resident-list": Check("api-list", ("resident_a", "resident_b", "resident_b2")),
-    "api:resident-list?search": Check("api-list", ("resident_a", "resident_b", "resident_b2"), query="search"),
+    "api:resident-list?search": Check(
+        "api-list", ("resident_a", "resident_b", "resident_b2"), query="search"
+    ),
     "api:resident-detail": Check("api-detail", ("resident_a", "resident_b", "resident_b2")),
     "api:premises-list": Check("api-list", ("premises_a", "premises_b")),
     "api:premises-detail": Check("api-detail", ("premises_a", "premises_b")),
@@ -149,7 +158,11 @@ UNSCOPED: dict[str, str] = {
     "registry:premises-create": "form; the parent is chosen among visible ones (tested in test_views)",
 }
 # Pages of one role only: everybody else gets 403 (no scoped data inside).
-ROLE_PAGES: dict[str, str] = {"audit-log": "auditor", "audit-export": "auditor", "audit-verify": "auditor"}
+ROLE_PAGES: dict[str, str] = {
+    "audit-log": "auditor",
+    "audit-export": "auditor",
+    "audit-verify": "auditor",
+}
 ROLE_PAGE_PREFIXES = {"accounts:": "sysadmin"}
 
 
@@ -178,7 +191,8 @@ def all_url_names() -> set[str]:
 def test_every_url_is_covered() -> None:
     covered = {k.split("?")[0] for k in CHECKS} | set(UNSCOPED) | set(ROLE_PAGES)
     missing = sorted(
-        n for n in all_url_names()
+        n
+        for n in all_url_names()
         if n not in covered and not any(n.startswith(p) for p in ROLE_PAGE_PREFIXES)
     )
     assert not missing, f"URLs with no scoping check (add them to CHECKS or UNSCOPED): {missing}"
@@ -192,7 +206,10 @@ def test_every_url_is_covered() -> None:
 @pytest.fixture
 def scoped_world(world: Any) -> Any:
     world.transfer = TransferRequest.objects.create(
-        resident=world.resident_b, to_flat=world.flat_a, requested_by=world.officer_a, reason="moved in with family"
+        resident=world.resident_b,
+        to_flat=world.flat_a,
+        requested_by=world.officer_a,
+        reason="moved in with family",
     )
     return world
 
@@ -257,7 +274,9 @@ def test_scoping(scoped_world: Any, name: str, role: str) -> None:
             if role not in check.writers:
                 assert status in (403, 404), f"{role} GET {url} ({key}) → {status}"
             else:
-                assert status == (200 if sees(role, key) else 404), f"{role} GET {url} ({key}) → {status}"
+                assert status == (200 if sees(role, key) else 404), (
+                    f"{role} GET {url} ({key}) → {status}"
+                )
     elif check.kind == "post":
         for key in check.objects:
             if sees(role, key):
@@ -268,21 +287,29 @@ def test_scoping(scoped_world: Any, name: str, role: str) -> None:
     elif check.kind == "list":
         url = reverse(url_name)
         for key in check.objects:
-            requests = [url] if not check.query else [f"{url}?{check.query}={t}" for t in _search_terms(world, key)]
+            requests = (
+                [url]
+                if not check.query
+                else [f"{url}?{check.query}={t}" for t in _search_terms(world, key)]
+            )
             for request_url in requests:
                 response = client.get(request_url)
                 assert response.status_code == 200, f"{role} GET {request_url}"
                 html = response.content.decode()
                 for marker in _markers(world, key):
                     shown = marker in html
-                    assert shown == sees(role, key), f"{role} GET {request_url}: {key} ({marker}) shown={shown}"
+                    assert shown == sees(role, key), (
+                        f"{role} GET {request_url}: {key} ({marker}) shown={shown}"
+                    )
     elif check.kind == "api-list":
         url = reverse(url_name)
         if not check.query:
             response = client.get(url, {"page_size": 500})
             assert response.status_code == 200, f"{role} GET {url}"
             ids = {row["id"] for row in response.json()["results"]}
-            expected = {getattr(world, k).pk for k in check.objects if sees(role, k, config=check.config)}
+            expected = {
+                getattr(world, k).pk for k in check.objects if sees(role, k, config=check.config)
+            }
             assert ids == expected, f"{role} GET {url}: {ids} != {expected}"
         else:
             for key in check.objects:
@@ -290,7 +317,9 @@ def test_scoping(scoped_world: Any, name: str, role: str) -> None:
                     response = client.get(url, {check.query: term})
                     assert response.status_code == 200
                     ids = {row["id"] for row in response.json()["results"]}
-                    assert (getattr(world, key).pk in ids) == sees(role, key), f"{role} search {term!r}"
+                    assert (getattr(world, key).pk in ids) == sees(role, key), (
+                        f"{role} search {term!r}"
+                    )
     elif check.kind == "api-detail":
         for key in check.objects:
             url = reverse(url_name, args=[getattr(world, key).pk])
@@ -303,7 +332,9 @@ def test_scoping(scoped_world: Any, name: str, role: str) -> None:
 def _role_page_urls() -> list[tuple[str, str]]:
     out = []
     for name, route in _walk(get_resolver().url_patterns):
-        owner = ROLE_PAGES.get(name) or next((r for p, r in ROLE_PAGE_PREFIXES.items() if name.startswith(p)), None)
+        owner = ROLE_PAGES.get(name) or next(
+            (r for p, r in ROLE_PAGE_PREFIXES.items() if name.startswith(p)), None
+        )
         if owner:
             out.append((name, owner, route))
     return out
@@ -315,7 +346,7 @@ def test_role_pages_refuse_other_roles(scoped_world: Any, role: str) -> None:
     for name, owner, route in _role_page_urls():
         if owner == role:
             continue
-        kwargs = {k: scoped_world.community_a.pk for k in re.findall(r"<(?:\w+:)?(\w+)>", route)}
+        kwargs = dict.fromkeys(re.findall(r"<(?:\w+:)?(\w+)>", route), scoped_world.community_a.pk)
         url = reverse(name, kwargs=kwargs)
         status = client.get(url).status_code
         assert status in (403, 404, 405), f"{role} GET {url} → {status}"
