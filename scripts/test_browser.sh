@@ -5,7 +5,7 @@
 # exit code 5) is not a failure here, and only here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-CHROMIUM=/usr/bin/chromium
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 PYTEST=${PYTEST:-.venv/bin/pytest -q}
 REPORTS=${REPORTS:-var/test-reports}
 

@@ -947,7 +947,9 @@ def premises_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def transfer_list(request: HttpRequest) -> HttpResponse:
     transfers = selectors.transfer_list(user=request.user)
-    status = request.GET.get("status", "")
+    # The chief's list is a to-do list: pending requests unless asked otherwise.
+    default = TransferStatus.PENDING if _scope(request).approves_transfers else "all"
+    status = request.GET.get("status") or default
     if status in TransferStatus.values:
         transfers = transfers.filter(status=status)
     return render(

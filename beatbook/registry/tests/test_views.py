@@ -787,3 +787,33 @@ def test_chief_is_read_only_on_the_registry(world: Any, login: Callable[[Any], C
 def test_age_on() -> None:
     assert age_on(dt.date(1985, 3, 7), dt.date(2025, 3, 6)) == 39
     assert age_on(dt.date(1985, 3, 7), dt.date(2025, 3, 7)) == 40
+
+
+def test_chief_transfer_list_defaults_to_pending(
+    world: Any, login: Callable[[Any], Client]
+) -> None:
+    from beatbook.registry import services
+
+    pending = services.transfer_request_create(
+        actor=world.officer_a,
+        to_flat=world.flat_a,
+        id_number=world.resident_b.id_number,
+        reason="r",
+    )
+    decided = services.transfer_request_create(
+        actor=world.officer_a,
+        to_flat=world.flat_a_vacant,
+        id_number=world.resident_b2.id_number,
+        reason="r",
+    )
+    services.transfer_request_decide(actor=world.chief, request=decided, approve=False)
+    client = login(world.chief)
+    url = reverse("registry:transfer-list")
+    assert [t.pk for t in client.get(url).context["page"]] == [pending.pk]
+    assert {t.pk for t in client.get(url, {"status": "all"}).context["page"]} == {
+        pending.pk,
+        decided.pk,
+    }
+    assert [t.pk for t in client.get(url, {"status": "rejected"}).context["page"]] == [decided.pk]
+    # the requester sees all of theirs by default
+    assert len(login(world.officer_a).get(url).context["page"]) == 2
