@@ -283,6 +283,7 @@ class PremisesForm(BootstrapForm):
         self.fields["community"].queryset = communities  # type: ignore[attr-defined]
         self.fields["compound"].queryset = compounds  # type: ignore[attr-defined]
         self.fields["building"].queryset = buildings  # type: ignore[attr-defined]
+        self.fields["community"].empty_label = _("— from the compound or building —")  # type: ignore[attr-defined]
         self.fields["compound"].empty_label = _("— not in a compound —")  # type: ignore[attr-defined]
         self.fields["building"].empty_label = _("— not in a building —")  # type: ignore[attr-defined]
 

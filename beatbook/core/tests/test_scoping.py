@@ -13,13 +13,6 @@ from beatbook.core.scoping import NO_SCOPE, Scope, forget_scope, scope_of
 from beatbook.registry.models import Building, Resident
 from beatbook.registry.tests import factories as f
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """The world fixture creates seven users; PBKDF2 would spend seconds on them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 FLAGS = (
     "sees_residents",
     "sees_full_id_numbers",

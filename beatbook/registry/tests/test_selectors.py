@@ -29,12 +29,6 @@ from beatbook.registry.tests import factories as f
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """The world fixture creates seven users; PBKDF2 would spend seconds on them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _audit_chain_stays_valid(db: Any) -> Any:
     yield
     result = audit.verify()

@@ -37,12 +37,6 @@ from beatbook.registry.selectors import resident_list
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """The world fixture creates seven users; PBKDF2 would spend seconds on them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _audit_chain_stays_valid(db: Any) -> Any:
     yield
     result = audit.verify()
