@@ -30,15 +30,24 @@ class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     station = models.ForeignKey(
-        "registry.Station", verbose_name=_("station"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        "registry.Station",
+        verbose_name=_("station"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
-    beats = models.ManyToManyField("registry.Beat", verbose_name=_("beats"), blank=True, related_name="officers")
+    beats = models.ManyToManyField(
+        "registry.Beat", verbose_name=_("beats"), blank=True, related_name="officers"
+    )
     communities = models.ManyToManyField(
         "registry.Community", verbose_name=_("communities"), blank=True, related_name="workers"
     )
     head_of_buildings = models.ManyToManyField(
-        "registry.Building", verbose_name=_("building head of"), blank=True, related_name="building_heads"
+        "registry.Building",
+        verbose_name=_("building head of"),
+        blank=True,
+        related_name="building_heads",
     )
 
     class Meta:

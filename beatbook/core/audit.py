@@ -41,7 +41,9 @@ def jsonable(value: Any) -> Any:
 
 
 def entry_digest(fields: Mapping[str, Any]) -> str:
-    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    payload = json.dumps(
+        fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -110,7 +112,9 @@ def record(
     return entry
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Keep only the keys whose values changed."""
     keys = [k for k in after if jsonable(before.get(k)) != jsonable(after.get(k))]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
@@ -132,13 +136,22 @@ def verify(entries: Iterable[AuditEntry] | None = None) -> VerifyResult:
     checked = 0
     for entry in entries:
         if entry.prev_hash != prev:
-            return VerifyResult(False, checked, entry.pk, "previous-hash link broken (an entry before it was removed or altered)")
+            return VerifyResult(
+                False,
+                checked,
+                entry.pk,
+                "previous-hash link broken (an entry before it was removed or altered)",
+            )
         if entry_digest(_hashed_fields(entry)) != entry.hash:
-            return VerifyResult(False, checked, entry.pk, "content does not match its hash (entry altered)")
+            return VerifyResult(
+                False, checked, entry.pk, "content does not match its hash (entry altered)"
+            )
         prev = entry.hash
         checked += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     # also when no entry is left: an emptied log must not verify
     if head is not None and head.last_hash != prev:
-        return VerifyResult(False, checked, None, "the newest entries were removed (chain head does not match)")
+        return VerifyResult(
+            False, checked, None, "the newest entries were removed (chain head does not match)"
+        )
     return VerifyResult(True, checked)

@@ -22,7 +22,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
-        token = context.set_current(context.RequestContext(request_id=request_id, ip=client_ip(request)))
+        token = context.set_current(
+            context.RequestContext(request_id=request_id, ip=client_ip(request))
+        )
         try:
             response = self.get_response(request)
         finally:

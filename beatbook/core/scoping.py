@@ -87,30 +87,63 @@ def _compute(user: Any) -> Scope:
     if role == Role.CHIEF:
         if user.station_id is None:
             return Scope(role=role)
-        beat_ids = frozenset(Beat.objects.filter(station_id=user.station_id).values_list("id", flat=True))
-        community_ids = frozenset(Community.objects.filter(beat_id__in=beat_ids).values_list("id", flat=True))
+        beat_ids = frozenset(
+            Beat.objects.filter(station_id=user.station_id).values_list("id", flat=True)
+        )
+        community_ids = frozenset(
+            Community.objects.filter(beat_id__in=beat_ids).values_list("id", flat=True)
+        )
         return Scope(
-            role=role, station_ids=frozenset({user.station_id}), beat_ids=beat_ids,
-            community_ids=community_ids, sees_residents=True, sees_full_id_numbers=True,
+            role=role,
+            station_ids=frozenset({user.station_id}),
+            beat_ids=beat_ids,
+            community_ids=community_ids,
+            sees_residents=True,
+            sees_full_id_numbers=True,
             approves_transfers=True,
         )
     if role == Role.WORKER:
         community_ids = frozenset(user.communities.values_list("id", flat=True))
-        beat_ids = frozenset(Community.objects.filter(id__in=community_ids).values_list("beat_id", flat=True))
-        station_ids = frozenset(Beat.objects.filter(id__in=beat_ids).values_list("station_id", flat=True))
-        return Scope(role=role, station_ids=station_ids, beat_ids=beat_ids, community_ids=community_ids,
-                     sees_residents=True)
+        beat_ids = frozenset(
+            Community.objects.filter(id__in=community_ids).values_list("beat_id", flat=True)
+        )
+        station_ids = frozenset(
+            Beat.objects.filter(id__in=beat_ids).values_list("station_id", flat=True)
+        )
+        return Scope(
+            role=role,
+            station_ids=station_ids,
+            beat_ids=beat_ids,
+            community_ids=community_ids,
+            sees_residents=True,
+        )
     if role in (Role.OFFICER, Role.BUILDING_HEAD):
-        beat_ids = frozenset(user.beats.values_list("id", flat=True)) if role == Role.OFFICER else frozenset()
-        community_ids = frozenset(Community.objects.filter(beat_id__in=beat_ids).values_list("id", flat=True))
+        beat_ids = (
+            frozenset(user.beats.values_list("id", flat=True))
+            if role == Role.OFFICER
+            else frozenset()
+        )
+        community_ids = frozenset(
+            Community.objects.filter(beat_id__in=beat_ids).values_list("id", flat=True)
+        )
         building_ids = frozenset(user.head_of_buildings.values_list("id", flat=True))
         head_beats = frozenset(
-            Building.objects.filter(id__in=building_ids).values_list("compound__community__beat_id", flat=True)
+            Building.objects.filter(id__in=building_ids).values_list(
+                "compound__community__beat_id", flat=True
+            )
         )
-        station_ids = frozenset(Beat.objects.filter(id__in=beat_ids | head_beats).values_list("station_id", flat=True))
+        station_ids = frozenset(
+            Beat.objects.filter(id__in=beat_ids | head_beats).values_list("station_id", flat=True)
+        )
         return Scope(
-            role=role, station_ids=station_ids, beat_ids=beat_ids, community_ids=community_ids,
-            building_ids=building_ids, sees_residents=True, sees_full_id_numbers=True,
-            edits_registry=True, edits_structure=bool(beat_ids),
+            role=role,
+            station_ids=station_ids,
+            beat_ids=beat_ids,
+            community_ids=community_ids,
+            building_ids=building_ids,
+            sees_residents=True,
+            sees_full_id_numbers=True,
+            edits_registry=True,
+            edits_structure=bool(beat_ids),
         )
     return Scope(role=role)

@@ -28,15 +28,21 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
-def bad_request(request: HttpRequest, exception: Any, template_name: str = "400.html") -> HttpResponse:
+def bad_request(
+    request: HttpRequest, exception: Any, template_name: str = "400.html"
+) -> HttpResponse:
     return defaults.bad_request(request, exception, template_name)
 
 
-def permission_denied(request: HttpRequest, exception: Any, template_name: str = "403.html") -> HttpResponse:
+def permission_denied(
+    request: HttpRequest, exception: Any, template_name: str = "403.html"
+) -> HttpResponse:
     return defaults.permission_denied(request, exception, template_name)
 
 
-def page_not_found(request: HttpRequest, exception: Any, template_name: str = "404.html") -> HttpResponse:
+def page_not_found(
+    request: HttpRequest, exception: Any, template_name: str = "404.html"
+) -> HttpResponse:
     return defaults.page_not_found(request, exception, template_name)
 
 

@@ -5,7 +5,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def _cn_number(text: str) -> int | None:
@@ -104,7 +117,9 @@ def entrance_label(number: str) -> str:
     return f"{number}单元" if number.isdigit() else number
 
 
-def flat_address(compound: str, building_number: str, entrance_number: str | None, room: str) -> str:
+def flat_address(
+    compound: str, building_number: str, entrance_number: str | None, room: str
+) -> str:
     """富贵佳园 + 6号楼 + 2单元 + 301 → '富贵佳园6号楼2单元301'."""
     parts = [compound, building_label(building_number)]
     if entrance_number:

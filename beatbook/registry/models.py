@@ -74,7 +74,9 @@ class BeatQuerySet(ScopedQuerySet):
 class Beat(models.Model):
     """A beat (警务区), covered by one or more community officers."""
 
-    station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="beats")
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="beats"
+    )
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=32, blank=True)
 
@@ -106,7 +108,9 @@ class CommunityQuerySet(ScopedQuerySet):
 class Community(models.Model):
     """A community (社区), configured by the system administrator."""
 
-    beat = models.ForeignKey(Beat, verbose_name=_("beat"), on_delete=models.PROTECT, related_name="communities")
+    beat = models.ForeignKey(
+        Beat, verbose_name=_("beat"), on_delete=models.PROTECT, related_name="communities"
+    )
     name = models.CharField(_("name"), max_length=100, unique=True)
 
     objects = CommunityQuerySet.as_manager()
@@ -130,7 +134,11 @@ class CompoundQuerySet(ScopedQuerySet):
             return self.none()
         q = Q(community_id__in=sorted(scope.community_ids))
         if scope.building_ids:
-            q |= Q(id__in=Building.objects.filter(id__in=sorted(scope.building_ids)).values("compound_id"))
+            q |= Q(
+                id__in=Building.objects.filter(id__in=sorted(scope.building_ids)).values(
+                    "compound_id"
+                )
+            )
         return self.filter(q)
 
 
@@ -163,7 +171,9 @@ class BuildingQuerySet(ScopedQuerySet):
 class Building(models.Model):
     """A building (楼栋); ``number`` is '6' for 6号楼, or a name such as 'A座'."""
 
-    compound = models.ForeignKey(Compound, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="buildings")
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="buildings"
+    )
     number = models.CharField(_("number"), max_length=32)
     name = models.CharField(_("name"), max_length=100, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
@@ -176,7 +186,9 @@ class Building(models.Model):
         ordering = ["compound_id", "sort_key", "number"]
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
-        constraints = [models.UniqueConstraint(fields=["compound", "number"], name="building_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "number"], name="building_unique_number")
+        ]
 
     def __str__(self) -> str:
         return f"{self.compound.name}{self.label}"
@@ -197,7 +209,9 @@ class EntranceQuerySet(ScopedQuerySet):
 class Entrance(models.Model):
     """An entrance / stairwell (单元) of a building."""
 
-    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="entrances")
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="entrances"
+    )
     number = models.CharField(_("number"), max_length=32)
     sort_key = models.IntegerField(default=0, editable=False)
 
@@ -207,7 +221,9 @@ class Entrance(models.Model):
         ordering = ["building_id", "sort_key", "number"]
         verbose_name = _("entrance")
         verbose_name_plural = _("entrances")
-        constraints = [models.UniqueConstraint(fields=["building", "number"], name="entrance_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "number"], name="entrance_unique_number")
+        ]
 
     def __str__(self) -> str:
         return addresses.entrance_label(self.number)
@@ -236,15 +252,26 @@ class FlatQuerySet(ScopedQuerySet):
 class Flat(models.Model):
     """A flat / room (户); every flat is a household, vacant or not."""
 
-    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="flats")
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="flats"
+    )
     entrance = models.ForeignKey(
-        Entrance, verbose_name=_("entrance"), null=True, blank=True, on_delete=models.PROTECT, related_name="flats"
+        Entrance,
+        verbose_name=_("entrance"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="flats",
     )
     room = models.CharField(_("room"), max_length=32)
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=FlatStatus.choices, default=FlatStatus.UNKNOWN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=FlatStatus.choices, default=FlatStatus.UNKNOWN
+    )
     address = models.CharField(_("standard address"), max_length=255, unique=True)
-    area_m2 = models.DecimalField(_("area (m²)"), max_digits=7, decimal_places=2, null=True, blank=True)
+    area_m2 = models.DecimalField(
+        _("area (m²)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     objects = FlatQuerySet.as_manager()
@@ -291,15 +318,29 @@ class PremisesQuerySet(ScopedQuerySet):
 class Premises(models.Model):
     """A unit that is not a home (实有单位): shop, firm, school…"""
 
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="premises")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="premises"
+    )
     compound = models.ForeignKey(
-        Compound, verbose_name=_("compound"), null=True, blank=True, on_delete=models.PROTECT, related_name="premises"
+        Compound,
+        verbose_name=_("compound"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="premises",
     )
     building = models.ForeignKey(
-        Building, verbose_name=_("building"), null=True, blank=True, on_delete=models.PROTECT, related_name="premises"
+        Building,
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="premises",
     )
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=PremisesKind.choices, default=PremisesKind.SHOP)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=PremisesKind.choices, default=PremisesKind.SHOP
+    )
     address = models.CharField(_("address"), max_length=255, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
@@ -356,10 +397,15 @@ class ResidentQuerySet(ScopedQuerySet):
 class Resident(models.Model):
     """A person living (or who lived) in a flat (实有人口)."""
 
-    flat = models.ForeignKey(Flat, verbose_name=_("flat"), on_delete=models.PROTECT, related_name="residents")
+    flat = models.ForeignKey(
+        Flat, verbose_name=_("flat"), on_delete=models.PROTECT, related_name="residents"
+    )
     name = models.CharField(_("name"), max_length=64, db_index=True)
     document_type = models.CharField(
-        _("document type"), max_length=20, choices=DocumentType.choices, default=DocumentType.ID_CARD
+        _("document type"),
+        max_length=20,
+        choices=DocumentType.choices,
+        default=DocumentType.ID_CARD,
     )
     id_number = models.CharField(_("ID number"), max_length=32)
     #: ISO 3166 alpha-3 country code for passports, '' otherwise
@@ -370,9 +416,14 @@ class Resident(models.Model):
     #: the phones joined by spaces, kept in step by save(), for searching
     phones_text = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
     population_type = models.CharField(
-        _("population type"), max_length=16, choices=PopulationType.choices, default=PopulationType.REGISTERED
+        _("population type"),
+        max_length=16,
+        choices=PopulationType.choices,
+        default=PopulationType.REGISTERED,
     )
-    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices, default=Relation.OWNER)
+    relation = models.CharField(
+        _("relation"), max_length=16, choices=Relation.choices, default=Relation.OWNER
+    )
     is_head = models.BooleanField(_("head of household"), default=False)
     ethnicity = models.CharField(_("ethnicity"), max_length=32, blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
@@ -390,10 +441,13 @@ class Resident(models.Model):
         verbose_name_plural = _("residents")
         constraints = [
             models.UniqueConstraint(
-                fields=["document_type", "passport_country", "id_number"], name="resident_unique_document"
+                fields=["document_type", "passport_country", "id_number"],
+                name="resident_unique_document",
             ),
             models.UniqueConstraint(
-                fields=["flat"], condition=Q(is_head=True, moved_out_on__isnull=True), name="flat_one_head"
+                fields=["flat"],
+                condition=Q(is_head=True, moved_out_on__isnull=True),
+                name="flat_one_head",
             ),
         ]
         indexes = [
@@ -459,13 +513,19 @@ class TransferRequest(models.Model):
     """A request to move a person registered in another beat into a flat here;
     the station chief decides."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="transfer_requests")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="transfer_requests"
+    )
     to_flat = models.ForeignKey(Flat, on_delete=models.PROTECT, related_name="transfer_requests")
     relation = models.CharField(max_length=16, choices=Relation.choices, default=Relation.OTHER)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(_("reason"), max_length=500)
-    status = models.CharField(max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -40,14 +40,22 @@ from beatbook.registry.phones import PhoneError, normalize_phone
 
 
 def _count(qs: QuerySet[Any], outer: str, group: str) -> Coalesce:
-    sub = qs.filter(**{group: OuterRef(outer)}).order_by().values(group).annotate(n=Count("pk")).values("n")
+    sub = (
+        qs.filter(**{group: OuterRef(outer)})
+        .order_by()
+        .values(group)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
 
 
 def _with_counts(qs: QuerySet[Any], user: Any, flat_path: str, resident_path: str) -> QuerySet[Any]:
     return qs.annotate(
         household_count=_count(Flat.objects.visible_to(user), "pk", flat_path),
-        resident_count=_count(Resident.objects.visible_to(user).filter(moved_out_on__isnull=True), "pk", resident_path),
+        resident_count=_count(
+            Resident.objects.visible_to(user).filter(moved_out_on__isnull=True), "pk", resident_path
+        ),
     )
 
 
@@ -63,7 +71,9 @@ def community_list(*, user: Any, beat: int | None = None) -> QuerySet[Community]
 
 
 def community_get(*, user: Any, pk: Any) -> Community:
-    return get_visible_or_404(Community, user, pk, Community.objects.visible_to(user).select_related("beat"))
+    return get_visible_or_404(
+        Community, user, pk, Community.objects.visible_to(user).select_related("beat")
+    )
 
 
 def compound_list(
@@ -82,12 +92,20 @@ def compound_list(
 
 
 def compound_get(*, user: Any, pk: Any) -> Compound:
-    return get_visible_or_404(Compound, user, pk, Compound.objects.visible_to(user).select_related("community__beat"))
+    return get_visible_or_404(
+        Compound, user, pk, Compound.objects.visible_to(user).select_related("community__beat")
+    )
 
 
 def building_list(
-    *, user: Any, compound: int | None = None, with_counts: bool = False, compound_name: str | None = None,
-    number: str | None = None, community: int | None = None, beat: int | None = None,
+    *,
+    user: Any,
+    compound: int | None = None,
+    with_counts: bool = False,
+    compound_name: str | None = None,
+    number: str | None = None,
+    community: int | None = None,
+    beat: int | None = None,
 ) -> QuerySet[Building]:
     qs = Building.objects.visible_to(user).select_related("compound__community")
     if compound:
@@ -110,7 +128,12 @@ def building_list(
 
 
 def building_get(*, user: Any, pk: Any) -> Building:
-    return get_visible_or_404(Building, user, pk, Building.objects.visible_to(user).select_related("compound__community__beat"))
+    return get_visible_or_404(
+        Building,
+        user,
+        pk,
+        Building.objects.visible_to(user).select_related("compound__community__beat"),
+    )
 
 
 @dataclass
@@ -141,18 +164,23 @@ class BuildingGrid:
 def building_grid(*, user: Any, building: Building) -> BuildingGrid:
     """Floors × flats per entrance, top floor first, in two queries."""
     flats = list(
-        Flat.objects.visible_to(user).filter(building=building).select_related("entrance").order_by(
+        Flat.objects.visible_to(user)
+        .filter(building=building)
+        .select_related("entrance")
+        .order_by(
             # NULLs placed explicitly: SQLite and PostgreSQL disagree by default
-            F("entrance__sort_key").asc(nulls_last=True), F("entrance__number").asc(nulls_last=True),
-            F("floor").desc(nulls_last=True), "room",
+            F("entrance__sort_key").asc(nulls_last=True),
+            F("entrance__number").asc(nulls_last=True),
+            F("floor").desc(nulls_last=True),
+            "room",
         )
     )
     heads: dict[int, str] = {}
     counts: dict[int, int] = defaultdict(int)
-    residents = Resident.objects.visible_to(user).filter(flat__building=building, moved_out_on__isnull=True)
-    for flat_id, name, is_head in residents.values_list(
-        "flat_id", "name", "is_head"
-    ):
+    residents = Resident.objects.visible_to(user).filter(
+        flat__building=building, moved_out_on__isnull=True
+    )
+    for flat_id, name, is_head in residents.values_list("flat_id", "name", "is_head"):
         counts[flat_id] += 1
         if is_head:
             heads[flat_id] = name
@@ -162,9 +190,13 @@ def building_grid(*, user: Any, building: Building) -> BuildingGrid:
         status_counts[flat.status] += 1
         key = flat.entrance_id
         if key not in by_entrance:
-            by_entrance[key] = GridEntrance(label=flat.entrance.label if flat.entrance else "", entrance_id=key)
+            by_entrance[key] = GridEntrance(
+                label=flat.entrance.label if flat.entrance else "", entrance_id=key
+            )
         ge = by_entrance[key]
-        cell = GridCell(flat=flat, head_name=heads.get(flat.pk, ""), resident_count=counts.get(flat.pk, 0))
+        cell = GridCell(
+            flat=flat, head_name=heads.get(flat.pk, ""), resident_count=counts.get(flat.pk, 0)
+        )
         if ge.floors and ge.floors[-1][0] == flat.floor:
             ge.floors[-1][1].append(cell)
         else:
@@ -182,8 +214,14 @@ def building_grid(*, user: Any, building: Building) -> BuildingGrid:
 
 
 def flat_list(
-    *, user: Any, building: int | None = None, compound: int | None = None, community: int | None = None,
-    beat: int | None = None, status: str | None = None, with_counts: bool = False,
+    *,
+    user: Any,
+    building: int | None = None,
+    compound: int | None = None,
+    community: int | None = None,
+    beat: int | None = None,
+    status: str | None = None,
+    with_counts: bool = False,
 ) -> QuerySet[Flat]:
     """Flats in scope; ``with_counts`` adds ``resident_count`` (current residents)
     and ``head_name`` (the current head of household, '' if none)."""
@@ -211,7 +249,10 @@ def flat_list(
 
 def flat_get(*, user: Any, pk: Any) -> Flat:
     return get_visible_or_404(
-        Flat, user, pk, Flat.objects.visible_to(user).select_related("building__compound__community", "entrance")
+        Flat,
+        user,
+        pk,
+        Flat.objects.visible_to(user).select_related("building__compound__community", "entrance"),
     )
 
 
@@ -239,9 +280,16 @@ def _search_q(term: str) -> Q:
 
 
 def resident_list(
-    *, user: Any, search: str = "", flat: int | None = None, building: int | None = None,
-    compound: int | None = None, community: int | None = None, beat: int | None = None,
-    include_moved_out: bool = True, moved_out: bool | None = None,
+    *,
+    user: Any,
+    search: str = "",
+    flat: int | None = None,
+    building: int | None = None,
+    compound: int | None = None,
+    community: int | None = None,
+    beat: int | None = None,
+    include_moved_out: bool = True,
+    moved_out: bool | None = None,
 ) -> QuerySet[Resident]:
     qs = Resident.objects.visible_to(user).select_related("flat")
     if flat:
@@ -266,7 +314,10 @@ def resident_list(
 def resident_get(*, user: Any, pk: Any) -> Resident:
     """A resident without recording a read (for edit forms that show masked data)."""
     return get_visible_or_404(
-        Resident, user, pk, Resident.objects.visible_to(user).select_related("flat__building__compound__community")
+        Resident,
+        user,
+        pk,
+        Resident.objects.visible_to(user).select_related("flat__building__compound__community"),
     )
 
 
@@ -295,8 +346,13 @@ def id_number_for(user: Any, resident: Resident, *, full: bool) -> str:
 
 
 def premises_list(
-    *, user: Any, community: int | None = None, compound: int | None = None, building: int | None = None,
-    beat: int | None = None, search: str = "",
+    *,
+    user: Any,
+    community: int | None = None,
+    compound: int | None = None,
+    building: int | None = None,
+    beat: int | None = None,
+    search: str = "",
 ) -> QuerySet[Premises]:
     qs = Premises.objects.visible_to(user).select_related("community", "compound", "building")
     if community:
@@ -308,7 +364,9 @@ def premises_list(
     if beat:
         qs = qs.filter(community__beat_id=beat)
     if search.strip():
-        qs = qs.filter(Q(name__icontains=search.strip()) | Q(contact_name__icontains=search.strip()))
+        qs = qs.filter(
+            Q(name__icontains=search.strip()) | Q(contact_name__icontains=search.strip())
+        )
     return qs
 
 
@@ -317,7 +375,9 @@ def premises_get(*, user: Any, pk: Any) -> Premises:
 
 
 def transfer_list(*, user: Any) -> QuerySet[TransferRequest]:
-    return TransferRequest.objects.visible_to(user).select_related("to_flat", "requested_by", "resident")
+    return TransferRequest.objects.visible_to(user).select_related(
+        "to_flat", "requested_by", "resident"
+    )
 
 
 def transfer_get(*, user: Any, pk: Any) -> TransferRequest:

@@ -57,14 +57,18 @@ def _require_building_in_scope(scope: Scope, building: Building) -> None:
 
 def _require_community_for_structure(scope: Scope, community: Community) -> None:
     if not scope.edits_structure or community.pk not in scope.community_ids:
-        raise PermissionDenied(_("Compounds and buildings can be created only inside your own beat."))
+        raise PermissionDenied(
+            _("Compounds and buildings can be created only inside your own beat.")
+        )
 
 
 def _snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {f: getattr(obj, f) for f in fields}
 
 
-def _apply_changes(obj: Any, changes: Mapping[str, Any], fields: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _apply_changes(
+    obj: Any, changes: Mapping[str, Any], fields: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     before = _snapshot(obj, fields)
     for key, value in changes.items():
         setattr(obj, key, value)
@@ -93,7 +97,9 @@ def id_error_message(exc: IdNumberError) -> str:
     messages = {
         "length": _("An ID number has 18 characters (15 on an old card)."),
         "characters": _("An ID number has only digits, with X allowed as the last character."),
-        "checksum": _("The check character (the last one) does not match: check the number for a typo."),
+        "checksum": _(
+            "The check character (the last one) does not match: check the number for a typo."
+        ),
         "birth_date": _("The birth date in the ID number is not a real date."),
         "future": _("The birth date in the ID number is in the future."),
         "region": _("The ID number starts with an unknown region code."),
@@ -112,7 +118,11 @@ def phone_error_message(exc: PhoneError) -> str:
     }
     text = messages.get(exc.code, str(exc))
     bad = str(exc).split(": ", 1)[0] if ": " in str(exc) else ""
-    return f"{bad}: {text}" if bad and bad != str(exc) and not bad.startswith(("Phone", "Mobile", "Landline", "Not")) else text
+    return (
+        f"{bad}: {text}"
+        if bad and bad != str(exc) and not bad.startswith(("Phone", "Mobile", "Landline", "Not"))
+        else text
+    )
 
 
 def _clean_phone(value: str, field: str) -> str:
@@ -131,8 +141,13 @@ COMPOUND_FIELDS = ("name", "address", "property_manager", "property_phone")
 
 
 def compound_create(
-    *, actor: Any, community: Community, name: str, address: str = "",
-    property_manager: str = "", property_phone: str = "",
+    *,
+    actor: Any,
+    community: Community,
+    name: str,
+    address: str = "",
+    property_manager: str = "",
+    property_phone: str = "",
 ) -> Compound:
     scope = _require_registry_editor(actor)
     _require_community_for_structure(scope, community)
@@ -140,13 +155,20 @@ def compound_create(
     if Compound.objects.filter(name=name).exists():
         raise ValidationError({"name": _("A compound with this name already exists.")})
     compound = Compound(
-        community=community, name=name, address=address.strip(),
-        property_manager=property_manager.strip(), property_phone=_clean_phone(property_phone, "property_phone"),
+        community=community,
+        name=name,
+        address=address.strip(),
+        property_manager=property_manager.strip(),
+        property_phone=_clean_phone(property_phone, "property_phone"),
     )
     with transaction.atomic():
         compound.save()
-        audit.record(actor=actor, action="compound.create", obj=compound,
-                     after={"community": community.pk, **_snapshot(compound, COMPOUND_FIELDS)})
+        audit.record(
+            actor=actor,
+            action="compound.create",
+            obj=compound,
+            after={"community": community.pk, **_snapshot(compound, COMPOUND_FIELDS)},
+        )
     return compound
 
 
@@ -169,7 +191,9 @@ def compound_update(*, actor: Any, compound: Compound, **changes: Any) -> Compou
         compound.save(update_fields=[*after.keys()])
         if "name" in after:
             _readdress(Flat.objects.filter(building__compound=compound))
-        audit.record(actor=actor, action="compound.update", obj=compound, before=before, after=after)
+        audit.record(
+            actor=actor, action="compound.update", obj=compound, before=before, after=after
+        )
     return compound
 
 
@@ -191,12 +215,21 @@ def building_create(
     if not number:
         raise ValidationError({"number": _("Building number is required.")})
     if Building.objects.filter(compound=compound, number=number).exists():
-        raise ValidationError({"number": _("Building %(n)s already exists in %(c)s.") % {"n": addresses.building_label(number), "c": compound.name}})
+        raise ValidationError(
+            {
+                "number": _("Building %(n)s already exists in %(c)s.")
+                % {"n": addresses.building_label(number), "c": compound.name}
+            }
+        )
     building = Building(compound=compound, number=number, name=name.strip(), floors=floors)
     with transaction.atomic():
         building.save()
-        audit.record(actor=actor, action="building.create", obj=building,
-                     after={"compound": compound.pk, **_snapshot(building, BUILDING_FIELDS)})
+        audit.record(
+            actor=actor,
+            action="building.create",
+            obj=building,
+            after={"compound": compound.pk, **_snapshot(building, BUILDING_FIELDS)},
+        )
     return building
 
 
@@ -212,8 +245,14 @@ def building_update(*, actor: Any, building: Building, **changes: Any) -> Buildi
         changes["number"] = addresses.normalize_building_number(changes["number"])
         if not changes["number"]:
             raise ValidationError({"number": _("Building number is required.")})
-        if Building.objects.filter(compound=building.compound, number=changes["number"]).exclude(pk=building.pk).exists():
-            raise ValidationError({"number": _("That building number is already used in this compound.")})
+        if (
+            Building.objects.filter(compound=building.compound, number=changes["number"])
+            .exclude(pk=building.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"number": _("That building number is already used in this compound.")}
+            )
     if "name" in changes:
         changes["name"] = (changes["name"] or "").strip()
     with transaction.atomic():
@@ -223,7 +262,9 @@ def building_update(*, actor: Any, building: Building, **changes: Any) -> Buildi
         building.save(update_fields=[*after.keys(), "sort_key"])
         if "number" in after:
             _readdress(Flat.objects.filter(building=building))
-        audit.record(actor=actor, action="building.update", obj=building, before=before, after=after)
+        audit.record(
+            actor=actor, action="building.update", obj=building, before=before, after=after
+        )
     return building
 
 
@@ -242,7 +283,9 @@ def _clean_area(value: Any) -> Decimal | None:
     try:
         area = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
-        raise ValidationError({"area_m2": _("Enter the area as a number of square metres.")}) from exc
+        raise ValidationError(
+            {"area_m2": _("Enter the area as a number of square metres.")}
+        ) from exc
     if not area.is_finite() or area < 0 or area > _AREA_MAX:
         raise ValidationError({"area_m2": _("The area must be between 0 and 99999.99 m².")})
     return area.quantize(Decimal("0.01"))
@@ -255,9 +298,15 @@ def entrance_get_or_create(*, building: Building, number: str) -> Entrance:
 
 
 def flat_create(
-    *, actor: Any, building: Building, room: str, entrance_number: str | None = None,
-    status: str = FlatStatus.UNKNOWN, floor: int | None = None,
-    area_m2: Decimal | None = None, notes: str = "",
+    *,
+    actor: Any,
+    building: Building,
+    room: str,
+    entrance_number: str | None = None,
+    status: str = FlatStatus.UNKNOWN,
+    floor: int | None = None,
+    area_m2: Decimal | None = None,
+    notes: str = "",
 ) -> Flat:
     scope = _require_registry_editor(actor)
     _require_building_in_scope(scope, building)
@@ -268,19 +317,34 @@ def flat_create(
         raise ValidationError({"status": _("Unknown flat status.")})
     area_m2 = _clean_area(area_m2)
     with transaction.atomic():
-        entrance = entrance_get_or_create(building=building, number=entrance_number) if entrance_number and entrance_number.strip() else None
+        entrance = (
+            entrance_get_or_create(building=building, number=entrance_number)
+            if entrance_number and entrance_number.strip()
+            else None
+        )
         flat = Flat(
-            building=building, entrance=entrance, room=room,
+            building=building,
+            entrance=entrance,
+            room=room,
             floor=floor if floor is not None else addresses.floor_of_room(room),
-            status=status, area_m2=area_m2, notes=notes.strip(),
+            status=status,
+            area_m2=area_m2,
+            notes=notes.strip(),
         )
         flat.address = flat.compute_address()
         if Flat.objects.filter(address=flat.address).exists():
             raise ValidationError({"room": _("%(a)s already exists.") % {"a": flat.address}})
         flat.save()
-        audit.record(actor=actor, action="flat.create", obj=flat,
-                     after={"building": building.pk, "entrance": entrance.pk if entrance else None,
-                            **_snapshot(flat, FLAT_FIELDS)})
+        audit.record(
+            actor=actor,
+            action="flat.create",
+            obj=flat,
+            after={
+                "building": building.pk,
+                "entrance": entrance.pk if entrance else None,
+                **_snapshot(flat, FLAT_FIELDS),
+            },
+        )
     return flat
 
 
@@ -341,7 +405,9 @@ def clean_document(document_type: str, id_number: str, passport_country: str = "
         if not _PASSPORT_RE.match(number):
             errors["id_number"] = _("A passport number has 5 to 20 letters and digits.")
         if not re.match(r"^[A-Z]{3}$", country):
-            errors["passport_country"] = _("Give the passport's country as a three-letter code, e.g. KOR.")
+            errors["passport_country"] = _(
+                "Give the passport's country as a three-letter code, e.g. KOR."
+            )
         if errors:
             raise ValidationError(errors)
         return Document(DocumentType.PASSPORT, number, country, None, "")
@@ -350,7 +416,9 @@ def clean_document(document_type: str, id_number: str, passport_country: str = "
     try:
         info = parse_id_number(id_number, today=timezone.localdate())
     except IdNumberError as exc:
-        raise ValidationError({"id_number": ValidationError(id_error_message(exc), code=f"id_{exc.code}")}) from exc
+        raise ValidationError(
+            {"id_number": ValidationError(id_error_message(exc), code=f"id_{exc.code}")}
+        ) from exc
     kind_to_type = {
         "resident": DocumentType.ID_CARD,
         "hkmo": DocumentType.RESIDENCE_PERMIT,
@@ -363,7 +431,9 @@ def clean_document(document_type: str, id_number: str, passport_country: str = "
 def find_document_owner(doc: Document) -> Resident | None:
     return (
         Resident.objects.filter(
-            document_type=doc.document_type, passport_country=doc.passport_country, id_number=doc.id_number
+            document_type=doc.document_type,
+            passport_country=doc.passport_country,
+            id_number=doc.id_number,
         )
         .select_related("flat__building__compound")
         .first()
@@ -371,7 +441,11 @@ def find_document_owner(doc: Document) -> Resident | None:
 
 
 def document_check(
-    *, actor: Any, id_number: str, document_type: str = DocumentType.ID_CARD, passport_country: str = "",
+    *,
+    actor: Any,
+    id_number: str,
+    document_type: str = DocumentType.ID_CARD,
+    passport_country: str = "",
     resident: Resident | None = None,
 ) -> Document:
     """Check a document as resident_register / resident_update would, saving nothing
@@ -388,16 +462,28 @@ def _duplicate_error(actor: Any, owner: Resident) -> ValidationError:
     if Resident.objects.visible_to(actor).filter(pk=owner.pk).exists():
         url = reverse("registry:resident-detail", args=[owner.pk])
         return ValidationError(
-            {"id_number": ValidationError(
-                _("This ID number already belongs to %(name)s (%(address)s)."),
-                code="duplicate", params={"name": owner.name, "address": owner.flat.address, "resident_id": owner.pk, "url": url},
-            )}
+            {
+                "id_number": ValidationError(
+                    _("This ID number already belongs to %(name)s (%(address)s)."),
+                    code="duplicate",
+                    params={
+                        "name": owner.name,
+                        "address": owner.flat.address,
+                        "resident_id": owner.pk,
+                        "url": url,
+                    },
+                )
+            }
         )
     return ValidationError(
-        {"id_number": ValidationError(
-            _("This person is registered in another beat. Ask for a transfer to move them here."),
-            code="registered_elsewhere",
-        )}
+        {
+            "id_number": ValidationError(
+                _(
+                    "This person is registered in another beat. Ask for a transfer to move them here."
+                ),
+                code="registered_elsewhere",
+            )
+        }
     )
 
 
@@ -440,23 +526,54 @@ def _clean_resident_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_head(flat: Flat, resident_pk: int | None) -> None:
-    other = Resident.objects.filter(flat=flat, is_head=True, moved_out_on__isnull=True).exclude(pk=resident_pk).first()
+    other = (
+        Resident.objects.filter(flat=flat, is_head=True, moved_out_on__isnull=True)
+        .exclude(pk=resident_pk)
+        .first()
+    )
     if other is not None:
-        raise ValidationError({"is_head": _("%(name)s is already the head of this household.") % {"name": other.name}})
+        raise ValidationError(
+            {"is_head": _("%(name)s is already the head of this household.") % {"name": other.name}}
+        )
 
 
 RESIDENT_FIELDS = (
-    "name", "document_type", "id_number", "passport_country", "sex", "birth_date", "phones",
-    "population_type", "relation", "is_head", "ethnicity", "occupation", "notes", "moved_in_on", "moved_out_on",
+    "name",
+    "document_type",
+    "id_number",
+    "passport_country",
+    "sex",
+    "birth_date",
+    "phones",
+    "population_type",
+    "relation",
+    "is_head",
+    "ethnicity",
+    "occupation",
+    "notes",
+    "moved_in_on",
+    "moved_out_on",
 )
 
 
 def resident_register(
-    *, actor: Any, flat: Flat, name: str, id_number: str, document_type: str = DocumentType.ID_CARD,
-    passport_country: str = "", phones: list[str] | str | None = None,
-    population_type: str = PopulationType.REGISTERED, relation: str = Relation.OWNER, is_head: bool = False,
-    ethnicity: str = "", occupation: str = "", notes: str = "", moved_in_on: dt.date | None = None,
-    sex: str = "", birth_date: dt.date | None = None,
+    *,
+    actor: Any,
+    flat: Flat,
+    name: str,
+    id_number: str,
+    document_type: str = DocumentType.ID_CARD,
+    passport_country: str = "",
+    phones: list[str] | str | None = None,
+    population_type: str = PopulationType.REGISTERED,
+    relation: str = Relation.OWNER,
+    is_head: bool = False,
+    ethnicity: str = "",
+    occupation: str = "",
+    notes: str = "",
+    moved_in_on: dt.date | None = None,
+    sex: str = "",
+    birth_date: dt.date | None = None,
 ) -> Resident:
     """Register a person in a flat. The same document never makes a second person."""
     scope = _require_registry_editor(actor)
@@ -464,11 +581,19 @@ def resident_register(
     errors: dict[str, Any] = {}
     fields: dict[str, Any] = {}
     try:
-        fields = _clean_resident_fields({
-            "name": name, "phones": phones, "population_type": population_type, "relation": relation,
-            "is_head": is_head, "ethnicity": ethnicity, "occupation": occupation, "notes": notes,
-            "moved_in_on": moved_in_on,
-        })
+        fields = _clean_resident_fields(
+            {
+                "name": name,
+                "phones": phones,
+                "population_type": population_type,
+                "relation": relation,
+                "is_head": is_head,
+                "ethnicity": ethnicity,
+                "occupation": occupation,
+                "notes": notes,
+                "moved_in_on": moved_in_on,
+            }
+        )
     except ValidationError as exc:
         errors.update(exc.error_dict)
     doc: Document | None = None
@@ -476,7 +601,12 @@ def resident_register(
         doc = clean_document(document_type, id_number, passport_country)
     except ValidationError as exc:
         errors.update(exc.error_dict)
-    if doc is not None and doc.document_type == DocumentType.PASSPORT and sex and sex not in ("M", "F"):
+    if (
+        doc is not None
+        and doc.document_type == DocumentType.PASSPORT
+        and sex
+        and sex not in ("M", "F")
+    ):
         errors["sex"] = [ValidationError(_("Unknown sex."))]
     if errors:
         raise ValidationError(errors)
@@ -488,29 +618,57 @@ def resident_register(
         if fields.get("is_head"):
             _check_head(flat, None)
         resident = Resident(
-            flat=flat, document_type=doc.document_type, id_number=doc.id_number,
+            flat=flat,
+            document_type=doc.document_type,
+            id_number=doc.id_number,
             passport_country=doc.passport_country,
-            sex=doc.sex or sex, birth_date=doc.birth_date or birth_date, **fields,
+            sex=doc.sex or sex,
+            birth_date=doc.birth_date or birth_date,
+            **fields,
         )
         try:
             with transaction.atomic():
                 resident.save()
         except IntegrityError as exc:  # a concurrent registration of the same document
-            raise ValidationError({"id_number": _("This ID number was just registered by someone else.")}) from exc
+            raise ValidationError(
+                {"id_number": _("This ID number was just registered by someone else.")}
+            ) from exc
         Residence.objects.create(
-            resident=resident, flat=flat, relation=resident.relation, is_head=resident.is_head,
-            moved_in_on=resident.moved_in_on, reason="registered",
+            resident=resident,
+            flat=flat,
+            relation=resident.relation,
+            is_head=resident.is_head,
+            moved_in_on=resident.moved_in_on,
+            reason="registered",
         )
-        audit.record(actor=actor, action="resident.create", obj=resident,
-                     after={"flat": flat.pk, **_snapshot(resident, RESIDENT_FIELDS)})
+        audit.record(
+            actor=actor,
+            action="resident.create",
+            obj=resident,
+            after={"flat": flat.pk, **_snapshot(resident, RESIDENT_FIELDS)},
+        )
     return resident
 
 
 def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Resident:
     scope = _require_registry_editor(actor)
     _require_building_in_scope(scope, resident.flat.building)
-    allowed = {"name", "id_number", "document_type", "passport_country", "phones", "population_type",
-               "relation", "is_head", "ethnicity", "occupation", "notes", "moved_in_on", "sex", "birth_date"}
+    allowed = {
+        "name",
+        "id_number",
+        "document_type",
+        "passport_country",
+        "phones",
+        "population_type",
+        "relation",
+        "is_head",
+        "ethnicity",
+        "occupation",
+        "notes",
+        "moved_in_on",
+        "sex",
+        "birth_date",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({"__all__": f"unknown fields: {sorted(unknown)}"})
@@ -527,12 +685,17 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
                 changes.get("id_number", resident.id_number),
                 changes.get("passport_country", resident.passport_country),
             )
-            cleaned.update(document_type=doc.document_type, id_number=doc.id_number,
-                           passport_country=doc.passport_country)
+            cleaned.update(
+                document_type=doc.document_type,
+                id_number=doc.id_number,
+                passport_country=doc.passport_country,
+            )
             if doc.birth_date:
                 cleaned.update(birth_date=doc.birth_date, sex=doc.sex)
             else:  # a passport carries no birth date or sex: keep what was typed
-                cleaned.update({key: changes[key] for key in ("sex", "birth_date") if key in changes})
+                cleaned.update(
+                    {key: changes[key] for key in ("sex", "birth_date") if key in changes}
+                )
         except ValidationError as exc:
             errors.update(exc.error_dict)
     elif resident.document_type == DocumentType.PASSPORT:
@@ -543,8 +706,15 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
         raise ValidationError(errors)
     with transaction.atomic():
         if "id_number" in cleaned:
-            owner = find_document_owner(Document(cleaned["document_type"], cleaned["id_number"],
-                                                 cleaned["passport_country"], None, ""))
+            owner = find_document_owner(
+                Document(
+                    cleaned["document_type"],
+                    cleaned["id_number"],
+                    cleaned["passport_country"],
+                    None,
+                    "",
+                )
+            )
             if owner is not None and owner.pk != resident.pk:
                 raise _duplicate_error(actor, owner)
         if cleaned.get("is_head") and resident.moved_out_on is None:
@@ -557,16 +727,22 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
             Residence.objects.filter(resident=resident, moved_out_on__isnull=True).update(
                 relation=resident.relation, is_head=resident.is_head
             )
-        audit.record(actor=actor, action="resident.update", obj=resident, before=before, after=after)
+        audit.record(
+            actor=actor, action="resident.update", obj=resident, before=before, after=after
+        )
     return resident
 
 
-def resident_move_out(*, actor: Any, resident: Resident, on: dt.date | None = None, reason: str = "") -> Resident:
+def resident_move_out(
+    *, actor: Any, resident: Resident, on: dt.date | None = None, reason: str = ""
+) -> Resident:
     """Mark a resident as moved out; the record stays findable with its history."""
     scope = _require_registry_editor(actor)
     _require_building_in_scope(scope, resident.flat.building)
     if resident.moved_out_on is not None:
-        raise ValidationError({"moved_out_on": _("Already moved out on %(d)s.") % {"d": resident.moved_out_on}})
+        raise ValidationError(
+            {"moved_out_on": _("Already moved out on %(d)s.") % {"d": resident.moved_out_on}}
+        )
     on = on or timezone.localdate()
     with transaction.atomic():
         before = _snapshot(resident, ("moved_out_on", "is_head"))
@@ -580,14 +756,22 @@ def resident_move_out(*, actor: Any, resident: Resident, on: dt.date | None = No
         Residence.objects.filter(resident=resident, moved_out_on__isnull=True).update(
             moved_out_on=on, reason=(reason or "moved out")[:200]
         )
-        audit.record(actor=actor, action="resident.move_out", obj=resident, before=before,
-                     after={"moved_out_on": on, "is_head": False}, extra={"reason": reason})
+        audit.record(
+            actor=actor,
+            action="resident.move_out",
+            obj=resident,
+            before=before,
+            after={"moved_out_on": on, "is_head": False},
+            extra={"reason": reason},
+        )
     return resident
 
 
 def _relocate(resident: Resident, flat: Flat, relation: str, is_head: bool, reason: str) -> None:
     today = timezone.localdate()
-    Residence.objects.filter(resident=resident, moved_out_on__isnull=True).update(moved_out_on=today, reason=reason[:200])
+    Residence.objects.filter(resident=resident, moved_out_on__isnull=True).update(
+        moved_out_on=today, reason=reason[:200]
+    )
     if is_head:
         _check_head(flat, resident.pk)
     resident.flat = flat
@@ -595,13 +779,26 @@ def _relocate(resident: Resident, flat: Flat, relation: str, is_head: bool, reas
     resident.is_head = is_head
     resident.moved_in_on = today
     resident.moved_out_on = None
-    resident.save(update_fields=["flat", "relation", "is_head", "moved_in_on", "moved_out_on", "updated_at"])
-    Residence.objects.create(resident=resident, flat=flat, relation=relation, is_head=is_head,
-                             moved_in_on=today, reason=reason[:200])
+    resident.save(
+        update_fields=["flat", "relation", "is_head", "moved_in_on", "moved_out_on", "updated_at"]
+    )
+    Residence.objects.create(
+        resident=resident,
+        flat=flat,
+        relation=relation,
+        is_head=is_head,
+        moved_in_on=today,
+        reason=reason[:200],
+    )
 
 
 def resident_move(
-    *, actor: Any, resident: Resident, flat: Flat, relation: str = Relation.OTHER, is_head: bool = False
+    *,
+    actor: Any,
+    resident: Resident,
+    flat: Flat,
+    relation: str = Relation.OTHER,
+    is_head: bool = False,
 ) -> Resident:
     """Move a resident to another flat inside the actor's jurisdiction (history kept)."""
     scope = _require_registry_editor(actor)
@@ -612,9 +809,18 @@ def resident_move(
     with transaction.atomic():
         old_flat = resident.flat
         _relocate(resident, flat, relation, is_head, "moved")
-        audit.record(actor=actor, action="resident.move", obj=resident,
-                     before={"flat": old_flat.pk, "address": old_flat.address},
-                     after={"flat": flat.pk, "address": flat.address, "relation": relation, "is_head": is_head})
+        audit.record(
+            actor=actor,
+            action="resident.move",
+            obj=resident,
+            before={"flat": old_flat.pk, "address": old_flat.address},
+            after={
+                "flat": flat.pk,
+                "address": flat.address,
+                "relation": relation,
+                "is_head": is_head,
+            },
+        )
     return resident
 
 
@@ -622,8 +828,14 @@ def resident_move(
 
 
 def transfer_request_create(
-    *, actor: Any, to_flat: Flat, id_number: str, document_type: str = DocumentType.ID_CARD,
-    passport_country: str = "", relation: str = Relation.OTHER, reason: str = "",
+    *,
+    actor: Any,
+    to_flat: Flat,
+    id_number: str,
+    document_type: str = DocumentType.ID_CARD,
+    passport_country: str = "",
+    relation: str = Relation.OTHER,
+    reason: str = "",
 ) -> TransferRequest:
     """Ask for a person registered in another beat to be moved to a flat here."""
     scope = _require_registry_editor(actor)
@@ -636,21 +848,37 @@ def transfer_request_create(
         raise ValidationError({"relation": _("Unknown relation.")})
     owner = find_document_owner(doc)
     if owner is None:
-        raise ValidationError({"id_number": _("Nobody is registered with this number: register the person instead.")})
+        raise ValidationError(
+            {"id_number": _("Nobody is registered with this number: register the person instead.")}
+        )
     if Resident.objects.visible_to(actor).filter(pk=owner.pk).exists():
-        raise ValidationError({"id_number": _("This person is already in your jurisdiction: move them directly.")})
+        raise ValidationError(
+            {"id_number": _("This person is already in your jurisdiction: move them directly.")}
+        )
     if TransferRequest.objects.filter(resident=owner, status=TransferStatus.PENDING).exists():
-        raise ValidationError({"id_number": _("A transfer request for this person is already pending.")})
+        raise ValidationError(
+            {"id_number": _("A transfer request for this person is already pending.")}
+        )
     with transaction.atomic():
         req = TransferRequest.objects.create(
-            resident=owner, to_flat=to_flat, relation=relation, requested_by=actor, reason=reason[:500]
+            resident=owner,
+            to_flat=to_flat,
+            relation=relation,
+            requested_by=actor,
+            reason=reason[:500],
         )
-        audit.record(actor=actor, action="transfer.request", obj=req,
-                     after={"resident": owner.pk, "to_flat": to_flat.pk, "reason": reason})
+        audit.record(
+            actor=actor,
+            action="transfer.request",
+            obj=req,
+            after={"resident": owner.pk, "to_flat": to_flat.pk, "reason": reason},
+        )
     return req
 
 
-def transfer_request_decide(*, actor: Any, request: TransferRequest, approve: bool, note: str = "") -> TransferRequest:
+def transfer_request_decide(
+    *, actor: Any, request: TransferRequest, approve: bool, note: str = ""
+) -> TransferRequest:
     scope = scope_of(actor)
     if not scope.approves_transfers:
         raise PermissionDenied(_("Only the station chief decides transfers."))
@@ -668,7 +896,10 @@ def transfer_request_decide(*, actor: Any, request: TransferRequest, approve: bo
         ):
             raise ValidationError({"status": _("This request was already decided.")})
         request.status, request.decided_by, request.decided_at, request.decision_note = (
-            status, actor, decided_at, decision_note
+            status,
+            actor,
+            decided_at,
+            decision_note,
         )
         # The person may have moved since the request was made: relocate from where they are now.
         resident = Resident.objects.select_related("flat").get(pk=request.resident_id)
@@ -676,25 +907,51 @@ def transfer_request_decide(*, actor: Any, request: TransferRequest, approve: bo
         old_flat = resident.flat
         if approve:
             _relocate(resident, request.to_flat, request.relation, False, f"transfer #{request.pk}")
-            audit.record(actor=actor, action="resident.transfer", obj=resident,
-                         before={"flat": old_flat.pk, "address": old_flat.address},
-                         after={"flat": request.to_flat.pk, "address": request.to_flat.address},
-                         extra={"transfer_request": request.pk})
-        audit.record(actor=actor, action="transfer.decide", obj=request,
-                     after={"status": request.status, "note": request.decision_note})
+            audit.record(
+                actor=actor,
+                action="resident.transfer",
+                obj=resident,
+                before={"flat": old_flat.pk, "address": old_flat.address},
+                after={"flat": request.to_flat.pk, "address": request.to_flat.address},
+                extra={"transfer_request": request.pk},
+            )
+        audit.record(
+            actor=actor,
+            action="transfer.decide",
+            obj=request,
+            after={"status": request.status, "note": request.decision_note},
+        )
     return request
 
 
 # --- premises ---------------------------------------------------------------------
 
-PREMISES_FIELDS = ("name", "kind", "address", "contact_name", "contact_phone", "licence_number", "notes",
-                   "compound_id", "building_id")
+PREMISES_FIELDS = (
+    "name",
+    "kind",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "licence_number",
+    "notes",
+    "compound_id",
+    "building_id",
+)
 
 
 def premises_create(
-    *, actor: Any, community: Community, name: str, kind: str = PremisesKind.SHOP,
-    compound: Compound | None = None, building: Building | None = None, address: str = "",
-    contact_name: str = "", contact_phone: str = "", licence_number: str = "", notes: str = "",
+    *,
+    actor: Any,
+    community: Community,
+    name: str,
+    kind: str = PremisesKind.SHOP,
+    compound: Compound | None = None,
+    building: Building | None = None,
+    address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    licence_number: str = "",
+    notes: str = "",
 ) -> Premises:
     scope = _require_registry_editor(actor)
     if building is not None:
@@ -708,15 +965,25 @@ def premises_create(
     if kind not in PremisesKind.values:
         raise ValidationError({"kind": _("Unknown kind.")})
     premises = Premises(
-        community=community, compound=compound, building=building,
-        name=_clean_name(name, "name", _("Name"), 200), kind=kind, address=address.strip(),
-        contact_name=contact_name.strip(), contact_phone=_clean_phone(contact_phone, "contact_phone"),
-        licence_number=licence_number.strip(), notes=notes.strip(),
+        community=community,
+        compound=compound,
+        building=building,
+        name=_clean_name(name, "name", _("Name"), 200),
+        kind=kind,
+        address=address.strip(),
+        contact_name=contact_name.strip(),
+        contact_phone=_clean_phone(contact_phone, "contact_phone"),
+        licence_number=licence_number.strip(),
+        notes=notes.strip(),
     )
     with transaction.atomic():
         premises.save()
-        audit.record(actor=actor, action="premises.create", obj=premises,
-                     after={"community": community.pk, **_snapshot(premises, PREMISES_FIELDS)})
+        audit.record(
+            actor=actor,
+            action="premises.create",
+            obj=premises,
+            after={"community": community.pk, **_snapshot(premises, PREMISES_FIELDS)},
+        )
     return premises
 
 
@@ -726,7 +993,15 @@ def premises_update(*, actor: Any, premises: Premises, **changes: Any) -> Premis
         _require_building_in_scope(scope, premises.building)  # type: ignore[arg-type]
     elif premises.community_id not in scope.community_ids:
         raise PermissionDenied(_("This community is outside your jurisdiction."))
-    allowed = {"name", "kind", "address", "contact_name", "contact_phone", "licence_number", "notes"}
+    allowed = {
+        "name",
+        "kind",
+        "address",
+        "contact_name",
+        "contact_phone",
+        "licence_number",
+        "notes",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({"__all__": f"unknown fields: {sorted(unknown)}"})
@@ -744,5 +1019,7 @@ def premises_update(*, actor: Any, premises: Premises, **changes: Any) -> Premis
         if not after:
             return premises
         premises.save(update_fields=list(after.keys()))
-        audit.record(actor=actor, action="premises.update", obj=premises, before=before, after=after)
+        audit.record(
+            actor=actor, action="premises.update", obj=premises, before=before, after=after
+        )
     return premises

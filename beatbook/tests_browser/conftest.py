@@ -85,6 +85,6 @@ def log_in(page: Any, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("form:has(#id_username) button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "/login/" not in page.url, f"login failed for {username}"

@@ -87,8 +87,10 @@ class FlatFactory(factory.django.DjangoModelFactory):
         from beatbook.registry.addresses import flat_address
 
         return flat_address(
-            self.building.compound.name, self.building.number,
-            self.entrance.number if self.entrance else None, self.room,
+            self.building.compound.name,
+            self.building.number,
+            self.entrance.number if self.entrance else None,
+            self.room,
         )
 
 
@@ -100,7 +102,9 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试居民{n}")
     id_number = factory.Sequence(lambda n: fake_id_number(n + 500))
     sex = "M"
-    birth_date = factory.LazyAttribute(lambda o: dt.date(int(o.id_number[6:10]), int(o.id_number[10:12]), int(o.id_number[12:14])))
+    birth_date = factory.LazyAttribute(
+        lambda o: dt.date(int(o.id_number[6:10]), int(o.id_number[10:12]), int(o.id_number[12:14]))
+    )
     phones = factory.Sequence(lambda n: [f"+86139{n:08d}"])
 
 
