@@ -430,7 +430,9 @@ def load(*, password: str | None = None) -> LoadResult:
                 )
                 created["communities"] += new
         for spec in COMPOUNDS:
-            if not Compound.objects.filter(name=spec.name).exists():
+            if not Compound.objects.filter(
+                community=communities[spec.community], name=spec.name
+            ).exists():
                 created.update(_build_compound(spec, communities[spec.community]))
         users = _ensure_users(station, beats, communities, created)
         created = +created  # drop zero counts

@@ -148,7 +148,7 @@ class Compound(models.Model):
     community = models.ForeignKey(
         Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="compounds"
     )
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
     address = models.CharField(_("street address"), max_length=200, blank=True)
     property_manager = models.CharField(_("property manager"), max_length=100, blank=True)
     property_phone = models.CharField(_("property manager phone"), max_length=32, blank=True)
@@ -159,6 +159,10 @@ class Compound(models.Model):
         ordering = ["name"]
         verbose_name = _("compound")
         verbose_name_plural = _("compounds")
+        # Names such as 幸福小区 repeat across a city; within a community they don't.
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="compound_unique_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -268,7 +272,7 @@ class Flat(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=FlatStatus.choices, default=FlatStatus.UNKNOWN
     )
-    address = models.CharField(_("standard address"), max_length=255, unique=True)
+    address = models.CharField(_("standard address"), max_length=255, db_index=True)
     area_m2 = models.DecimalField(
         _("area (m²)"), max_digits=7, decimal_places=2, null=True, blank=True
     )
@@ -280,6 +284,18 @@ class Flat(models.Model):
         ordering = ["building_id", "entrance_id", "floor", "room"]
         verbose_name = _("flat")
         verbose_name_plural = _("flats")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "entrance", "room"],
+                condition=Q(entrance__isnull=False),
+                name="flat_unique_room",
+            ),
+            models.UniqueConstraint(
+                fields=["building", "room"],
+                condition=Q(entrance__isnull=True),
+                name="flat_unique_room_no_entrance",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.address

@@ -152,7 +152,7 @@ def compound_create(
     scope = _require_registry_editor(actor)
     _require_community_for_structure(scope, community)
     name = _clean_name(name, "name", _("Name"))
-    if Compound.objects.filter(name=name).exists():
+    if Compound.objects.filter(community=community, name=name).exists():
         raise ValidationError({"name": _("A compound with this name already exists.")})
     compound = Compound(
         community=community,
@@ -180,7 +180,11 @@ def compound_update(*, actor: Any, compound: Compound, **changes: Any) -> Compou
         raise ValidationError({"__all__": f"unknown fields: {sorted(unknown)}"})
     if "name" in changes:
         changes["name"] = _clean_name(changes["name"], "name", _("Name"))
-        if Compound.objects.filter(name=changes["name"]).exclude(pk=compound.pk).exists():
+        if (
+            Compound.objects.filter(community=compound.community, name=changes["name"])
+            .exclude(pk=compound.pk)
+            .exists()
+        ):
             raise ValidationError({"name": _("A compound with this name already exists.")})
     if "property_phone" in changes:
         changes["property_phone"] = _clean_phone(changes["property_phone"], "property_phone")
@@ -332,7 +336,7 @@ def flat_create(
             notes=notes.strip(),
         )
         flat.address = flat.compute_address()
-        if Flat.objects.filter(address=flat.address).exists():
+        if Flat.objects.filter(building=building, entrance=entrance, room=flat.room).exists():
             raise ValidationError({"room": _("%(a)s already exists.") % {"a": flat.address}})
         flat.save()
         audit.record(
@@ -373,7 +377,11 @@ def flat_update(*, actor: Any, flat: Flat, **changes: Any) -> Flat:
         fields = list(after.keys())
         if "room" in after:
             flat.address = flat.compute_address()
-            if Flat.objects.filter(address=flat.address).exclude(pk=flat.pk).exists():
+            if (
+                Flat.objects.filter(building=flat.building, entrance=flat.entrance, room=flat.room)
+                .exclude(pk=flat.pk)
+                .exists()
+            ):
                 raise ValidationError({"room": _("%(a)s already exists.") % {"a": flat.address}})
             fields.append("address")
         flat.save(update_fields=fields)
