@@ -302,7 +302,7 @@ def test_duplicate_compound_name_rerenders_with_input_kept(
 ) -> None:
     response = login(world.officer_a).post(
         reverse("registry:compound-create", args=[world.community_a.pk]),
-        {"name": world.compound_b.name, "address": "我输入的地址"},
+        {"name": world.compound_a.name, "address": "我输入的地址"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["name"]
