@@ -388,15 +388,23 @@ def transfer_get(*, user: Any, pk: Any) -> TransferRequest:
 class BeatSummary:
     communities: list[Community]
     compounds: list[Compound]
+    #: every visible building, with household_count, vacant_count, resident_count
+    buildings: list[Building]
+    #: ids of the buildings the user is building head of
+    head_building_ids: frozenset[int]
     household_count: int
     resident_count: int
 
 
 def my_beat(*, user: Any) -> BeatSummary:
+    """My communities, compounds and buildings with counts, in four queries."""
     compounds = list(compound_list(user=user, with_counts=True).order_by("community__name", "name"))
+    buildings = list(building_list(user=user, with_counts=True))
     return BeatSummary(
         communities=list(community_list(user=user)),
         compounds=compounds,
+        buildings=buildings,
+        head_building_ids=scope_of(user).building_ids,
         household_count=sum(c.household_count for c in compounds),  # type: ignore[attr-defined]
         resident_count=sum(c.resident_count for c in compounds),  # type: ignore[attr-defined]
     )
