@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from beatbook.accounts import selectors
 from beatbook.accounts.models import Role, User
@@ -94,7 +95,9 @@ class UserCreateForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
             attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
-    display_name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    display_name = forms.CharField(
+        label=pgettext_lazy("person", "Name"), max_length=64, required=False
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     station = forms.ModelChoiceField(
         label=_("Station"), queryset=Station.objects.none(), required=False
@@ -127,7 +130,9 @@ class UserCreateForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
 
 
 class UserEditForm(BootstrapFormMixin, forms.Form):
-    display_name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    display_name = forms.CharField(
+        label=pgettext_lazy("person", "Name"), max_length=64, required=False
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     station = forms.ModelChoiceField(
         label=_("Station"), queryset=Station.objects.none(), required=False

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from beatbook.registry.models import (
     DocumentType,
@@ -138,7 +139,7 @@ class FlatStatusForm(forms.Form):
 
 
 class ResidentForm(BootstrapForm):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=64)
     document_type = forms.ChoiceField(
         label=_("Document"), choices=DOCUMENT_CHOICES, initial=DocumentType.ID_CARD
     )
