@@ -13,6 +13,7 @@ from django.urls import reverse
 from beatbook.core import audit, audit_display
 from beatbook.core.models import AuditEntry
 from beatbook.core.selectors import audit_entry_list, keyset_page
+from beatbook.core.tests.utils import audit_log_writable
 from beatbook.registry.idnumbers import mask_id_number
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,9 @@ def make_entries(world):
         c.pk: dt.datetime(2024, 3, 5, 9, 0, tzinfo=SHANGHAI),
         d.pk: dt.datetime(2024, 3, 6, 9, 0, tzinfo=SHANGHAI),
     }
-    for pk, at in days.items():
-        AuditEntry.objects.filter(pk=pk).update(at=at)
+    with audit_log_writable():
+        for pk, at in days.items():
+            AuditEntry.objects.filter(pk=pk).update(at=at)
     return a, b, c, d
 
 
@@ -251,7 +253,8 @@ def test_verify_chain_shows_the_first_broken_entry(auditor_client, world):
     first = audit.record(actor=world.sysadmin, action="station.create", obj=world.station)
     second = audit.record(actor=world.sysadmin, action="beat.create", obj=world.beat_a)
     audit.record(actor=world.sysadmin, action="beat.create", obj=world.beat_b)
-    AuditEntry.objects.filter(pk=second.pk).update(object_repr="tampered")
+    with audit_log_writable():
+        AuditEntry.objects.filter(pk=second.pk).update(object_repr="tampered")
     response = auditor_client.post(reverse("audit-verify"), HTTP_HX_REQUEST="true")
     result = response.context["result"]
     assert not result.ok and result.broken_id == second.pk and result.checked == 1

@@ -1,0 +1,34 @@
+"""Test helpers for the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def audit_log_writable() -> Iterator[None]:
+    """Let a test alter audit rows by hand (to simulate tampering).
+
+    On PostgreSQL the append-only trigger refuses that; ALTER TABLE is
+    transactional there, so disabling it inside the test's transaction is
+    undone when the test's transaction rolls back.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        # run the deferred foreign-key checks first: ALTER TABLE refuses a
+        # table with pending trigger events
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_append_only")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_append_only")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
