@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from beatbook.accounts import selectors
 from beatbook.accounts.models import Role, User
-from beatbook.core.forms import BootstrapFormMixin
+from beatbook.core.forms import BootstrapForm
 from beatbook.registry.models import Beat, Community, Station
 
 
@@ -32,12 +32,12 @@ class CommunityMultipleChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} ({obj.beat.name})"
 
 
-class StationForm(BootstrapFormMixin, forms.Form):
+class StationForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     code = forms.CharField(label=_("Code"), max_length=32, required=False)
 
 
-class BeatForm(BootstrapFormMixin, forms.Form):
+class BeatForm(BootstrapForm):
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none())
     name = forms.CharField(label=_("Name"), max_length=100)
     code = forms.CharField(label=_("Code"), max_length=32, required=False)
@@ -47,7 +47,7 @@ class BeatForm(BootstrapFormMixin, forms.Form):
         self.fields["station"].queryset = selectors.station_list(user=user)  # type: ignore[attr-defined]
 
 
-class CommunityForm(BootstrapFormMixin, forms.Form):
+class CommunityForm(BootstrapForm):
     beat = BeatChoiceField(label=_("Beat"), queryset=Beat.objects.none())
     name = forms.CharField(label=_("Name"), max_length=100)
 
@@ -56,7 +56,7 @@ class CommunityForm(BootstrapFormMixin, forms.Form):
         self.fields["beat"].queryset = selectors.beat_list(user=user)  # type: ignore[attr-defined]
 
 
-class CommunityMoveForm(BootstrapFormMixin, forms.Form):
+class CommunityMoveForm(BootstrapForm):
     beat = BeatChoiceField(label=_("New beat"), queryset=Beat.objects.none())
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -87,14 +87,9 @@ def _password_field(label: Any) -> forms.CharField:
     )
 
 
-class UserCreateForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
-    username = forms.CharField(
-        label=_("Username"),
-        max_length=150,
-        widget=forms.TextInput(
-            attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
-        ),
-    )
+class UserEditForm(BootstrapForm):
+    """A user's name, role, station and phone (``UserCreateForm`` adds the rest)."""
+
     display_name = forms.CharField(
         label=pgettext_lazy("person", "Name"), max_length=64, required=False
     )
@@ -108,11 +103,23 @@ class UserCreateForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
-    password = _password_field(_("Initial password"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = selectors.station_list(user=user)  # type: ignore[attr-defined]
+
+
+class UserCreateForm(_PasswordMixin, UserEditForm):
+    field_order = ["username"]  # then the fields of UserEditForm, then the password
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    password = _password_field(_("Initial password"))
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
@@ -129,27 +136,7 @@ class UserCreateForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
         )
 
 
-class UserEditForm(BootstrapFormMixin, forms.Form):
-    display_name = forms.CharField(
-        label=pgettext_lazy("person", "Name"), max_length=64, required=False
-    )
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    station = forms.ModelChoiceField(
-        label=_("Station"), queryset=Station.objects.none(), required=False
-    )
-    phone = forms.CharField(
-        label=_("Phone"),
-        max_length=32,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel"}),
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = selectors.station_list(user=user)  # type: ignore[attr-defined]
-
-
-class PasswordResetForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
+class PasswordResetForm(_PasswordMixin, BootstrapForm):
     password = _password_field(_("New password"))
 
     def __init__(self, *args: Any, target: User, **kwargs: Any) -> None:
@@ -163,7 +150,7 @@ class PasswordResetForm(_PasswordMixin, BootstrapFormMixin, forms.Form):
 _NUMBER_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
-class AssignmentForm(BootstrapFormMixin, forms.Form):
+class AssignmentForm(BootstrapForm):
     """What a user covers; only the sets that matter for their role are shown.
 
     Buildings are kept by unticking the current ones and added by compound
@@ -269,7 +256,7 @@ class AssignmentForm(BootstrapFormMixin, forms.Form):
         return out
 
 
-class UserFilterForm(BootstrapFormMixin, forms.Form):
+class UserFilterForm(BootstrapForm):
     q = forms.CharField(label=_("Username or name"), required=False, max_length=150)
     role = forms.ChoiceField(
         label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]

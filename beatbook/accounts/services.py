@@ -27,11 +27,16 @@ def _require_admin(actor: Any) -> None:
         raise PermissionDenied(_("Only the system administrator can change the configuration."))
 
 
-def station_create(*, actor: Any, name: str, code: str = "") -> Station:
-    _require_admin(actor)
+def _required_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Name is required.")})
+    return name
+
+
+def station_create(*, actor: Any, name: str, code: str = "") -> Station:
+    _require_admin(actor)
+    name = _required_name(name)
     if Station.objects.filter(name=name).exists():
         raise ValidationError({"name": _("A station with this name already exists.")})
     with transaction.atomic():
@@ -44,9 +49,7 @@ def station_create(*, actor: Any, name: str, code: str = "") -> Station:
 
 def beat_create(*, actor: Any, station: Station, name: str, code: str = "") -> Beat:
     _require_admin(actor)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("Name is required.")})
+    name = _required_name(name)
     if Beat.objects.filter(station=station, name=name).exists():
         raise ValidationError({"name": _("This station already has a beat with this name.")})
     with transaction.atomic():
@@ -59,9 +62,7 @@ def beat_create(*, actor: Any, station: Station, name: str, code: str = "") -> B
 
 def community_create(*, actor: Any, beat: Beat, name: str) -> Community:
     _require_admin(actor)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("Name is required.")})
+    name = _required_name(name)
     if Community.objects.filter(name=name).exists():
         raise ValidationError({"name": _("A community with this name already exists.")})
     with transaction.atomic():
@@ -212,36 +213,27 @@ def user_deactivate(*, actor: Any, user: User) -> User:
     _require_admin(actor)
     if user.pk == getattr(actor, "pk", None):
         raise ValidationError({"user": _("You cannot deactivate yourself.")})
-    if not user.is_active:
-        return user
-    with transaction.atomic():
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        forget_scope(user)
-        audit.record(
-            actor=actor,
-            action="user.deactivate",
-            obj=user,
-            before={"is_active": True},
-            after={"is_active": False},
-        )
-    return user
+    return _set_active(actor=actor, user=user, active=False)
 
 
 def user_reactivate(*, actor: Any, user: User) -> User:
     _require_admin(actor)
-    if user.is_active:
+    return _set_active(actor=actor, user=user, active=True)
+
+
+def _set_active(*, actor: Any, user: User, active: bool) -> User:
+    if user.is_active == active:
         return user
     with transaction.atomic():
-        user.is_active = True
+        user.is_active = active
         user.save(update_fields=["is_active"])
         forget_scope(user)
         audit.record(
             actor=actor,
-            action="user.reactivate",
+            action="user.reactivate" if active else "user.deactivate",
             obj=user,
-            before={"is_active": False},
-            after={"is_active": True},
+            before={"is_active": not active},
+            after={"is_active": active},
         )
     return user
 

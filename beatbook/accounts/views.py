@@ -25,7 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from beatbook.accounts import forms, selectors, services
 from beatbook.accounts.models import User
+from beatbook.core.forms import add_service_errors
 from beatbook.core.scoping import scope_of
+from beatbook.core.views import submit_form
 
 USERS_PER_PAGE = 50
 
@@ -43,18 +45,13 @@ def admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
     return wrapped
 
 
-def _apply_errors(form: Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form (unknown fields become form errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc)
-
-
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [(_("Configuration"), reverse("accounts:admin-home")), *items]
+
+
+def _in_tree(kind: str, pk: int) -> str:
+    """The configuration page, at a station or beat of its tree."""
+    return f"{reverse('accounts:admin-home')}#{kind}-{pk}"
 
 
 def _form_page(request: HttpRequest, form: Form, title: str, **extra: Any) -> HttpResponse:
@@ -86,15 +83,14 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 @admin_required
 def station_create(request: HttpRequest) -> HttpResponse:
     form = forms.StationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            station = services.station_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Station “%(name)s” created.") % {"name": station.name})
-            return redirect(f"{reverse('accounts:admin-home')}#station-{station.pk}")
-    return _form_page(request, form, _("New station"))
+    done = submit_form(
+        request,
+        form,
+        lambda: services.station_create(actor=request.user, **form.cleaned_data),
+        lambda station: _in_tree("station", station.pk),
+        lambda station: _("Station “%(name)s” created.") % {"name": station.name},
+    )
+    return done or _form_page(request, form, _("New station"))
 
 
 @admin_required
@@ -102,15 +98,14 @@ def beat_create(request: HttpRequest) -> HttpResponse:
     form = forms.BeatForm(
         request.POST or None, user=request.user, initial={"station": request.GET.get("station")}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            beat = services.beat_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Beat “%(name)s” created.") % {"name": beat.name})
-            return redirect(f"{reverse('accounts:admin-home')}#beat-{beat.pk}")
-    return _form_page(request, form, _("New beat"))
+    done = submit_form(
+        request,
+        form,
+        lambda: services.beat_create(actor=request.user, **form.cleaned_data),
+        lambda beat: _in_tree("beat", beat.pk),
+        lambda beat: _("Beat “%(name)s” created.") % {"name": beat.name},
+    )
+    return done or _form_page(request, form, _("New beat"))
 
 
 @admin_required
@@ -118,15 +113,14 @@ def community_create(request: HttpRequest) -> HttpResponse:
     form = forms.CommunityForm(
         request.POST or None, user=request.user, initial={"beat": request.GET.get("beat")}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            community = services.community_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Community “%(name)s” created.") % {"name": community.name})
-            return redirect(f"{reverse('accounts:admin-home')}#beat-{community.beat_id}")
-    return _form_page(request, form, _("New community"))
+    done = submit_form(
+        request,
+        form,
+        lambda: services.community_create(actor=request.user, **form.cleaned_data),
+        lambda community: _in_tree("beat", community.beat_id),
+        lambda community: _("Community “%(name)s” created.") % {"name": community.name},
+    )
+    return done or _form_page(request, form, _("New community"))
 
 
 @admin_required
@@ -135,25 +129,27 @@ def community_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.CommunityMoveForm(
         request.POST or None, user=request.user, initial={"beat": community.beat_id}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.community_move(
-                actor=request.user, community=community, beat=form.cleaned_data["beat"]
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Community “%(name)s” moved to %(beat)s.")
-                % {"name": community.name, "beat": community.beat.name},
-            )
-            return redirect(f"{reverse('accounts:admin-home')}#beat-{community.beat_id}")
+    done = submit_form(
+        request,
+        form,
+        lambda: services.community_move(
+            actor=request.user, community=community, beat=form.cleaned_data["beat"]
+        ),
+        lambda moved: _in_tree("beat", moved.beat_id),
+        lambda moved: (
+            _("Community “%(name)s” moved to %(beat)s.")
+            % {"name": moved.name, "beat": moved.beat.name}
+        ),
+    )
     title = _("Move community “%(name)s”") % {"name": community.name}
-    return _form_page(request, form, title, community=community)
+    return done or _form_page(request, form, title, community=community)
 
 
 # --- users ------------------------------------------------------------------
+
+
+def _user_detail_url(user: User) -> str:
+    return reverse("accounts:user-detail", args=[user.pk])
 
 
 def _password_shown(
@@ -168,7 +164,7 @@ def _password_shown(
             "password": password,
             "created": created,
             "breadcrumbs": _crumbs(
-                (target.label, reverse("accounts:user-detail", args=[target.pk])),
+                (target.label, _user_detail_url(target)),
                 (_("Password"), None),
             ),
         },
@@ -196,12 +192,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("User “%(name)s” created.") % {"name": target.label})
             if generated:
                 return _password_shown(request, target, password, created=True)
-            return redirect("accounts:user-detail", pk=target.pk)
+            return redirect(_user_detail_url(target))
     return _form_page(request, form, _("New user"))
 
 
@@ -230,32 +226,32 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "phone": target.phone,
     }
     form = forms.UserEditForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(actor=request.user, user=target, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("User “%(name)s” saved.") % {"name": target.label})
-            return redirect("accounts:user-detail", pk=target.pk)
-    return _form_page(request, form, _("Edit %(name)s") % {"name": target.label}, target=target)
+    done = submit_form(
+        request,
+        form,
+        lambda: services.user_update(actor=request.user, user=target, **form.cleaned_data),
+        _user_detail_url,
+        lambda user: _("User “%(name)s” saved.") % {"name": user.label},
+    )
+    return done or _form_page(
+        request, form, _("Edit %(name)s") % {"name": target.label}, target=target
+    )
 
 
 @admin_required
 def user_assign(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get(user=request.user, pk=pk)
     form = forms.AssignmentForm(request.POST or None, user=request.user, target=target)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_set_assignments(actor=request.user, user=target, **form.assignments())
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Assignments of “%(name)s” saved.") % {"name": target.label}
-            )
-            return redirect("accounts:user-detail", pk=target.pk)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda: services.user_set_assignments(
+            actor=request.user, user=target, **form.assignments()
+        ),
+        _user_detail_url,
+        lambda user: _("Assignments of “%(name)s” saved.") % {"name": user.label},
+    )
+    return done or render(
         request,
         "accounts/user_assign.html",
         {
@@ -265,7 +261,7 @@ def user_assign(request: HttpRequest, pk: int) -> HttpResponse:
             if "buildings" in form.kinds
             else [],
             "breadcrumbs": _crumbs(
-                (target.label, reverse("accounts:user-detail", args=[target.pk])),
+                (target.label, _user_detail_url(target)),
                 (_("Assignments"), None),
             ),
         },
@@ -286,7 +282,7 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Password of “%(name)s” reset.") % {"name": target.label})
         if generated:
             return _password_shown(request, target, password, created=False)
-        return redirect("accounts:user-detail", pk=target.pk)
+        return redirect(_user_detail_url(target))
     return _form_page(
         request, form, _("Reset the password of %(name)s") % {"name": target.label}, target=target
     )
@@ -302,7 +298,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("User “%(name)s” deactivated.") % {"name": target.label})
-    return redirect("accounts:user-detail", pk=target.pk)
+    return redirect(_user_detail_url(target))
 
 
 @require_POST
@@ -311,7 +307,7 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get(user=request.user, pk=pk)
     services.user_reactivate(actor=request.user, user=target)
     messages.success(request, _("User “%(name)s” reactivated.") % {"name": target.label})
-    return redirect("accounts:user-detail", pk=target.pk)
+    return redirect(_user_detail_url(target))
 
 
 @require_GET

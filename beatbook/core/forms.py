@@ -7,15 +7,17 @@ from typing import Any
 
 from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
-class BootstrapFormMixin:
-    """Give every widget its Bootstrap 5 class (templates/core/_field.html renders them)."""
+class BootstrapForm(forms.Form):
+    """A plain form whose widgets carry their Bootstrap 5 classes (and ``is-invalid``
+    once a field has an error); every page form starts from it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(
                 widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect
@@ -29,12 +31,24 @@ class BootstrapFormMixin:
 
     def add_error(self, field: str | None, error: Any) -> None:
         # Also called by full_clean for field errors, and by views for service errors.
-        super().add_error(field, error)  # type: ignore[misc]
-        for name in self._errors or {}:  # type: ignore[attr-defined]
-            if name in self.fields:  # type: ignore[attr-defined]
-                attrs = self.fields[name].widget.attrs  # type: ignore[attr-defined]
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
                 if "is-invalid" not in attrs.get("class", ""):
                     attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names when
+    the form has that field, otherwise at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields and field != "__all__" else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
 
 
 def object_type_choices() -> list[str]:
@@ -44,7 +58,7 @@ def object_type_choices() -> list[str]:
     )
 
 
-class AuditFilterForm(BootstrapFormMixin, forms.Form):
+class AuditFilterForm(BootstrapForm):
     """Search the audit log; every field optional, dates are Asia/Shanghai calendar days."""
 
     user = forms.CharField(label=_("User"), required=False, max_length=150)

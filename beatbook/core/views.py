@@ -1,14 +1,45 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
 from django.views import defaults
 
+from beatbook.core.forms import add_service_errors
 from beatbook.core.scoping import scope_of
+
+T = TypeVar("T")
+
+
+def submit_form(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[], T],
+    success_url: Callable[[T], str],
+    message: str | Callable[[T], str],
+) -> HttpResponse | None:
+    """The POST half of a create or edit page: validate the form, call the
+    service (``save``), then show ``message`` and redirect to ``success_url``.
+
+    None means "render the page": a GET, an invalid form, or a service
+    ValidationError, which goes onto the form so everything typed is kept.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        obj = save()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, message(obj) if callable(message) else message)
+    return redirect(success_url(obj))
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Plain forms for the registry pages: they parse what was typed, nothing more.
 
 The rules (ID checks, duplicates, jurisdiction) live in ``services``; a view
-hands a service's ValidationError back to its form with ``add_service_errors``
+hands a service's ValidationError back to its form (``core.views.submit_form``)
 so the page re-renders with the message beside the field and the input kept.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from beatbook.core.forms import BootstrapForm
 from beatbook.registry.models import (
     DocumentType,
     FlatStatus,
@@ -22,6 +22,7 @@ from beatbook.registry.models import (
     Relation,
     Sex,
 )
+from beatbook.registry.services import PREMISES_EDITABLE_FIELDS, RESIDENT_DETAIL_FIELDS
 
 #: Chinese documents (ID card, residence permits, foreigner's PR card) are
 #: told apart by the number itself, so the form only asks "card or passport".
@@ -36,42 +37,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class BootstrapForm(forms.Form):
-    """Gives every widget its Bootstrap class."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                if "is-invalid" not in attrs.get("class", ""):
-                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names when
-    the form has that field, otherwise at the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields and field != "__all__" else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 def _choices(choices: Any, blank: str | None = None) -> list[tuple[str, Any]]:
@@ -190,21 +155,7 @@ class ResidentForm(BootstrapForm):
         return {}
 
     def service_fields(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            key: data.get(key)
-            for key in (
-                "name",
-                "phones",
-                "population_type",
-                "relation",
-                "is_head",
-                "ethnicity",
-                "occupation",
-                "notes",
-                "moved_in_on",
-            )
-        }
+        return {key: self.cleaned_data.get(key) for key in RESIDENT_DETAIL_FIELDS}
 
     def document_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -261,14 +212,11 @@ class _LabelledChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-class PremisesForm(BootstrapForm):
+class PremisesEditForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=PremisesKind.choices, initial=PremisesKind.SHOP
     )
-    community = _LabelledChoiceField(label=_("Community"), queryset=None, required=False)
-    compound = _LabelledChoiceField(label=_("Compound"), queryset=None, required=False)
-    building = _LabelledChoiceField(label=_("Building"), queryset=None, required=False)
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     contact_name = forms.CharField(label=_("Contact person"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
@@ -276,6 +224,19 @@ class PremisesForm(BootstrapForm):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+
+    def service_fields(self) -> dict[str, Any]:
+        return {key: self.cleaned_data.get(key) or "" for key in PREMISES_EDITABLE_FIELDS}
+
+
+class PremisesForm(PremisesEditForm):
+    """New premises: the edit form plus where they are (set once, at creation)."""
+
+    field_order = ["name", "kind", "community", "compound", "building"]
+
+    community = _LabelledChoiceField(label=_("Community"), queryset=None, required=False)
+    compound = _LabelledChoiceField(label=_("Compound"), queryset=None, required=False)
+    building = _LabelledChoiceField(label=_("Building"), queryset=None, required=False)
 
     def __init__(
         self, *args: Any, communities: Any, compounds: Any, buildings: Any, **kwargs: Any
@@ -302,32 +263,3 @@ class PremisesForm(BootstrapForm):
                 "community", _("Choose the community (or a compound or building in it).")
             )
         return data
-
-    def service_fields(self) -> dict[str, Any]:
-        return {key: self.cleaned_data.get(key) or "" for key in PREMISES_TEXT_FIELDS}
-
-
-PREMISES_TEXT_FIELDS = (
-    "name",
-    "kind",
-    "address",
-    "contact_name",
-    "contact_phone",
-    "licence_number",
-    "notes",
-)
-
-
-class PremisesEditForm(BootstrapForm):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=PremisesKind.choices)
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
-    contact_name = forms.CharField(label=_("Contact person"), max_length=64, required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
-    licence_number = forms.CharField(label=_("Licence number"), max_length=64, required=False)
-    notes = forms.CharField(
-        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-    def service_fields(self) -> dict[str, Any]:
-        return {key: self.cleaned_data.get(key) or "" for key in PREMISES_TEXT_FIELDS}

@@ -545,13 +545,9 @@ def _check_head(flat: Flat, resident_pk: int | None) -> None:
         )
 
 
-RESIDENT_FIELDS = (
+#: a resident's particulars besides the identity document (``_clean_resident_fields``)
+RESIDENT_DETAIL_FIELDS = (
     "name",
-    "document_type",
-    "id_number",
-    "passport_country",
-    "sex",
-    "birth_date",
     "phones",
     "population_type",
     "relation",
@@ -560,8 +556,21 @@ RESIDENT_FIELDS = (
     "occupation",
     "notes",
     "moved_in_on",
-    "moved_out_on",
 )
+#: the identity document, as the forms send it
+DOCUMENT_FIELDS = ("id_number", "document_type", "passport_country")
+#: what ``resident_update`` accepts (sex and birth date count only for a passport)
+RESIDENT_EDITABLE_FIELDS = (
+    "name",
+    "document_type",
+    "id_number",
+    "passport_country",
+    "sex",
+    "birth_date",
+    *RESIDENT_DETAIL_FIELDS[1:],  # phones … moved_in_on
+)
+#: what the audit log records of a resident
+RESIDENT_FIELDS = (*RESIDENT_EDITABLE_FIELDS, "moved_out_on")
 
 
 def resident_register(
@@ -661,23 +670,7 @@ def resident_register(
 def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Resident:
     scope = _require_registry_editor(actor)
     _require_building_in_scope(scope, resident.flat.building)
-    allowed = {
-        "name",
-        "id_number",
-        "document_type",
-        "passport_country",
-        "phones",
-        "population_type",
-        "relation",
-        "is_head",
-        "ethnicity",
-        "occupation",
-        "notes",
-        "moved_in_on",
-        "sex",
-        "birth_date",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(RESIDENT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"__all__": f"unknown fields: {sorted(unknown)}"})
     errors: dict[str, Any] = {}
@@ -686,7 +679,7 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
         cleaned = _clean_resident_fields(changes)
     except ValidationError as exc:
         errors.update(exc.error_dict)
-    if {"id_number", "document_type", "passport_country"} & set(changes):
+    if set(DOCUMENT_FIELDS) & set(changes):
         try:
             doc = clean_document(
                 changes.get("document_type", resident.document_type),
@@ -934,7 +927,8 @@ def transfer_request_decide(
 
 # --- premises ---------------------------------------------------------------------
 
-PREMISES_FIELDS = (
+#: what ``premises_update`` accepts (the place is set once, at creation)
+PREMISES_EDITABLE_FIELDS = (
     "name",
     "kind",
     "address",
@@ -942,9 +936,9 @@ PREMISES_FIELDS = (
     "contact_phone",
     "licence_number",
     "notes",
-    "compound_id",
-    "building_id",
 )
+#: what the audit log records of premises
+PREMISES_FIELDS = (*PREMISES_EDITABLE_FIELDS, "compound_id", "building_id")
 
 
 def premises_create(
@@ -1001,16 +995,7 @@ def premises_update(*, actor: Any, premises: Premises, **changes: Any) -> Premis
         _require_building_in_scope(scope, premises.building)  # type: ignore[arg-type]
     elif premises.community_id not in scope.community_ids:
         raise PermissionDenied(_("This community is outside your jurisdiction."))
-    allowed = {
-        "name",
-        "kind",
-        "address",
-        "contact_name",
-        "contact_phone",
-        "licence_number",
-        "notes",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(PREMISES_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"__all__": f"unknown fields: {sorted(unknown)}"})
     if "name" in changes:

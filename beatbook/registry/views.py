@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beatbook.core.scoping import Scope, scope_of
+from beatbook.core.views import submit_form
 from beatbook.registry import addresses, selectors, services
 from beatbook.registry.forms import (
     BuildingForm,
@@ -38,7 +39,6 @@ from beatbook.registry.forms import (
     ResidentForm,
     TransferDecisionForm,
     TransferForm,
-    add_service_errors,
 )
 from beatbook.registry.idnumbers import mask_id_number, normalize_id_text
 from beatbook.registry.models import (
@@ -120,32 +120,15 @@ def _crumbs(obj: Model | None, page: str | None = None) -> Crumbs:
     return [*trail, (page, None)]
 
 
-def _list_crumbs(label: str) -> Crumbs:
-    return [*_trail(None), (label, None)]
+def _list_crumbs(label: str, url_name: str, *below: tuple[str, str | None]) -> Crumbs:
+    """My beat, a list, then the pages ``below`` it (without them the list is the current page)."""
+    if not below:
+        return [*_trail(None), (label, None)]
+    return [*_trail(None), (label, reverse(url_name)), *below]
 
 
 def _bind(form_class: Callable[..., Any], request: HttpRequest, **kwargs: Any) -> Any:
     return form_class(request.POST if request.method == "POST" else None, **kwargs)
-
-
-def _submit(
-    request: HttpRequest,
-    form: Any,
-    save: Callable[[], Model],
-    success: Callable[[Model], str],
-    message: str,
-) -> HttpResponse | None:
-    """Validate, call the service, redirect on success; a service ValidationError
-    goes onto the form so the page re-renders with everything typed kept."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        obj = save()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
-    messages.success(request, message)
-    return redirect(success(obj))
 
 
 def _form_page(
@@ -243,7 +226,7 @@ def compound_create(request: HttpRequest, pk: int) -> HttpResponse:
     community = selectors.community_get(user=request.user, pk=pk)
     _require(_structure_editable(_scope(request), community.pk))
     form = _bind(CompoundForm, request)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.compound_create(
@@ -294,7 +277,7 @@ def compound_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(_structure_editable(_scope(request), compound.community_id))
     initial = {f: getattr(compound, f) for f in services.COMPOUND_FIELDS}
     form = _bind(CompoundForm, request, initial=initial)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.compound_update(
@@ -318,7 +301,7 @@ def building_create(request: HttpRequest, pk: int) -> HttpResponse:
     compound = selectors.compound_get(user=request.user, pk=pk)
     _require(_structure_editable(_scope(request), compound.community_id))
     form = _bind(BuildingForm, request)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.building_create(
@@ -380,7 +363,7 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
             changes["number"] = form.cleaned_data["number"]
         return services.building_update(actor=request.user, building=building, **changes)
 
-    done = _submit(
+    done = submit_form(
         request,
         form,
         save,
@@ -414,7 +397,7 @@ def flat_create(request: HttpRequest, pk: int) -> HttpResponse:
     building = selectors.building_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
     form = _bind(FlatForm, request, initial={"entrance_number": request.GET.get("entrance", "")})
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.flat_create(
@@ -466,7 +449,7 @@ def flat_edit(request: HttpRequest, pk: int) -> HttpResponse:
     flat = selectors.flat_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
     form = _bind(FlatEditForm, request, initial={f: getattr(flat, f) for f in services.FLAT_FIELDS})
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.flat_update(
@@ -555,7 +538,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
             "building": selectors.building_list(user=request.user).filter(pk=building).first()
             if building
             else None,
-            "breadcrumbs": _list_crumbs(_("Residents")),
+            "breadcrumbs": _list_crumbs(_("Residents"), "registry:resident-list"),
         },
     )
 
@@ -628,11 +611,7 @@ def _resident_form_page(
     cancel_url: str,
 ) -> HttpResponse:
     id_errors = form.errors.as_data().get("id_number", []) if form.is_bound else []
-    typed = (
-        {k: form.data.get(k, "") for k in ("id_number", "document_type", "passport_country")}
-        if form.is_bound
-        else {}
-    )
+    typed = {k: form.data.get(k, "") for k in services.DOCUMENT_FIELDS} if form.is_bound else {}
     validate_query = urlencode({"flat": flat.pk, **({"resident": resident.pk} if resident else {})})
     # Check the ID number and the phones as the user leaves each field.
     inline = {"hx-trigger": "change", "hx-swap": "outerHTML", "hx-sync": "this:replace"}
@@ -641,7 +620,7 @@ def _resident_form_page(
         "hx-post": f"{reverse('registry:validate-id-number')}?{validate_query}",
         "hx-target": "#id-number-feedback",
     }
-    for name in ("id_number", "document_type", "passport_country"):
+    for name in services.DOCUMENT_FIELDS:
         form.fields[name].widget.attrs.update(id_check)
     form.fields["phones"].widget.attrs.update(
         {**inline, "hx-post": reverse("registry:validate-phones"), "hx-target": "#phones-feedback"}
@@ -668,7 +647,7 @@ def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
     flat = selectors.flat_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
     form = _bind(ResidentForm, request)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.resident_register(
@@ -729,7 +708,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         changes.update(form.passport_only())
         return services.resident_update(actor=request.user, resident=resident, **changes)
 
-    done = _submit(
+    done = submit_form(
         request,
         form,
         save,
@@ -753,7 +732,7 @@ def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
     form = _bind(MoveOutForm, request, initial={"on": timezone.localdate()})
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.resident_move_out(
@@ -783,10 +762,7 @@ def validate_id_number(request: HttpRequest) -> HttpResponse:
     flat_pk, resident_pk = _int_param(request, "flat"), _int_param(request, "resident")
     flat = selectors.flat_get(user=request.user, pk=flat_pk) if flat_pk else None
     resident = selectors.resident_get(user=request.user, pk=resident_pk) if resident_pk else None
-    typed = {
-        k: request.POST.get(k, "").strip()
-        for k in ("id_number", "document_type", "passport_country")
-    }
+    typed = {k: request.POST.get(k, "").strip() for k in services.DOCUMENT_FIELDS}
     typed["document_type"] = typed["document_type"] or DocumentType.ID_CARD
     feedback: dict[str, Any] = {"state": "", "lines": []}
     if typed["id_number"]:
@@ -846,7 +822,7 @@ def premises_list(request: HttpRequest) -> HttpResponse:
             "page": _paginate(request, premises),
             "q": q,
             "filters": filters,
-            "breadcrumbs": _list_crumbs(_("Premises")),
+            "breadcrumbs": _list_crumbs(_("Premises"), "registry:premises-list"),
         },
     )
 
@@ -859,11 +835,9 @@ def premises_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registry/premises_detail.html",
         {
             "premises": premises,
-            "breadcrumbs": [
-                *_trail(None),
-                (_("Premises"), reverse("registry:premises-list")),
-                (premises.name, None),
-            ],
+            "breadcrumbs": _list_crumbs(
+                _("Premises"), "registry:premises-list", (premises.name, None)
+            ),
         },
     )
 
@@ -881,7 +855,7 @@ def premises_create(request: HttpRequest) -> HttpResponse:
         compounds=selectors.compound_list(user=request.user),
         buildings=selectors.building_list(user=request.user),
     )
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.premises_create(
@@ -898,11 +872,7 @@ def premises_create(request: HttpRequest) -> HttpResponse:
         request,
         form,
         title=_("New premises"),
-        breadcrumbs=[
-            *_trail(None),
-            (_("Premises"), reverse("registry:premises-list")),
-            (_("New"), None),
-        ],
+        breadcrumbs=_list_crumbs(_("Premises"), "registry:premises-list", (_("New"), None)),
         cancel_url=reverse("registry:premises-list"),
     )
 
@@ -912,20 +882,9 @@ def premises_create(request: HttpRequest) -> HttpResponse:
 def premises_edit(request: HttpRequest, pk: int) -> HttpResponse:
     premises = selectors.premises_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
-    initial = {
-        k: getattr(premises, k)
-        for k in (
-            "name",
-            "kind",
-            "address",
-            "contact_name",
-            "contact_phone",
-            "licence_number",
-            "notes",
-        )
-    }
+    initial = {k: getattr(premises, k) for k in services.PREMISES_EDITABLE_FIELDS}
     form = _bind(PremisesEditForm, request, initial=initial)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.premises_update(
@@ -938,12 +897,12 @@ def premises_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         title=_("Edit %(n)s") % {"n": premises.name},
-        breadcrumbs=[
-            *_trail(None),
-            (_("Premises"), reverse("registry:premises-list")),
+        breadcrumbs=_list_crumbs(
+            _("Premises"),
+            "registry:premises-list",
             (premises.name, reverse("registry:premises-detail", args=[premises.pk])),
             (_("Edit"), None),
-        ],
+        ),
         cancel_url=reverse("registry:premises-detail", args=[premises.pk]),
     )
 
@@ -966,7 +925,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
             "page": _paginate(request, transfers),
             "status": status,
             "statuses": TransferStatus.choices,
-            "breadcrumbs": _list_crumbs(_("Transfers")),
+            "breadcrumbs": _list_crumbs(_("Transfers"), "registry:transfer-list"),
         },
     )
 
@@ -976,13 +935,9 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def transfer_create(request: HttpRequest, pk: int) -> HttpResponse:
     flat = selectors.flat_get(user=request.user, pk=pk)
     _require(_scope(request).edits_registry)
-    initial = {
-        k: request.GET.get(k, "")
-        for k in ("id_number", "document_type", "passport_country")
-        if request.GET.get(k)
-    }
+    initial = {k: request.GET.get(k, "") for k in services.DOCUMENT_FIELDS if request.GET.get(k)}
     form = _bind(TransferForm, request, initial=initial)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda: services.transfer_request_create(
@@ -1024,11 +979,11 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "masked_id": mask_id_number(transfer.resident.id_number),
             "can_decide": can_decide,
             "decision_form": TransferDecisionForm() if can_decide else None,
-            "breadcrumbs": [
-                *_trail(None),
-                (_("Transfers"), reverse("registry:transfer-list")),
+            "breadcrumbs": _list_crumbs(
+                _("Transfers"),
+                "registry:transfer-list",
                 (_("Request #%(n)s") % {"n": transfer.pk}, None),
-            ],
+            ),
         },
     )
 

@@ -13,19 +13,10 @@ from beatbook.accounts.models import Role, User
 from beatbook.core import audit
 from beatbook.core.models import AuditEntry
 from beatbook.core.scoping import scope_of
+from beatbook.core.tests.utils import last_entry
 from beatbook.registry.models import Beat, Community, Station
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # The world fixture hashes seven passwords; the production hasher takes ~0.4 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def last_entry() -> AuditEntry:
-    return AuditEntry.objects.order_by("-id").first()  # type: ignore[return-value]
 
 
 def test_station_create_is_audited(world):

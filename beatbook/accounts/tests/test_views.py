@@ -10,16 +10,11 @@ from django.urls import reverse
 from beatbook.accounts.models import Role, User
 from beatbook.accounts.tests.factories import UserFactory
 from beatbook.core.models import AuditEntry
+from beatbook.core.tests.utils import last_entry
 from beatbook.registry.models import Beat, Community, Station
 from beatbook.registry.tests import factories as f
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # The world fixture hashes seven passwords; the production hasher takes ~0.4 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def config_urls(world) -> list[str]:
@@ -53,10 +48,6 @@ def post_urls(world) -> list[str]:
 def admin_client(client, world):
     client.force_login(world.sysadmin)
     return client
-
-
-def last_entry() -> AuditEntry:
-    return AuditEntry.objects.order_by("-id").first()  # type: ignore[return-value]
 
 
 # --- who may come in ----------------------------------------------------------

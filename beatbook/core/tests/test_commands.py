@@ -38,11 +38,6 @@ DEMO_USERS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run_demo(*args: str) -> list[list[str]]:
     out = io.StringIO()
     call_command("demo", *args, stdout=out)

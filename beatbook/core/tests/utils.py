@@ -7,6 +7,13 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from beatbook.core.models import AuditEntry
+
+
+def last_entry() -> AuditEntry:
+    """The newest audit entry."""
+    return AuditEntry.objects.order_by("-id").first()  # type: ignore[return-value]
+
 
 @contextmanager
 def audit_log_writable() -> Iterator[None]:

@@ -61,38 +61,38 @@ class SelectorFilterBackend(filters.DjangoFilterBackend):
         return view.select(**params) if params else queryset
 
 
+# Each level of the address tree filters by the levels above it, so each
+# FilterSet extends the one above (base filters come first in the schema).
+
+
 class CommunityFilter(SelectorFilterSet):
     beat = IdFilter(help_text="Beat id.")
 
 
-class CompoundFilter(SelectorFilterSet):
-    beat = IdFilter(help_text="Beat id.")
+class CompoundFilter(CommunityFilter):
     community = IdFilter(help_text="Community id.")
 
 
-class BuildingFilter(SelectorFilterSet):
-    beat = IdFilter(help_text="Beat id.")
-    community = IdFilter(help_text="Community id.")
+class _InCompoundFilter(CompoundFilter):
     compound = IdFilter(help_text="Compound id.")
+
+
+class BuildingFilter(_InCompoundFilter):
     compound_name = filters.CharFilter(help_text="Compound name, exactly as registered.")
     number = filters.CharFilter(
         help_text='Building number; "6号楼", "六号楼" and "6" are the same.'
     )
 
 
-class FlatFilter(SelectorFilterSet):
-    beat = IdFilter(help_text="Beat id.")
-    community = IdFilter(help_text="Community id.")
-    compound = IdFilter(help_text="Compound id.")
+class _InBuildingFilter(_InCompoundFilter):
     building = IdFilter(help_text="Building id.")
+
+
+class FlatFilter(_InBuildingFilter):
     status = filters.ChoiceFilter(choices=FlatStatus.choices)
 
 
-class ResidentFilter(SelectorFilterSet):
-    beat = IdFilter(help_text="Beat id.")
-    community = IdFilter(help_text="Community id.")
-    compound = IdFilter(help_text="Compound id.")
-    building = IdFilter(help_text="Building id.")
+class ResidentFilter(_InBuildingFilter):
     flat = IdFilter(help_text="Flat id.")
     search = filters.CharFilter(
         help_text="Part of a name, a full ID number or a full phone number."
@@ -102,9 +102,5 @@ class ResidentFilter(SelectorFilterSet):
     )
 
 
-class PremisesFilter(SelectorFilterSet):
-    beat = IdFilter(help_text="Beat id.")
-    community = IdFilter(help_text="Community id.")
-    compound = IdFilter(help_text="Compound id.")
-    building = IdFilter(help_text="Building id.")
+class PremisesFilter(_InBuildingFilter):
     search = filters.CharFilter(help_text="Part of the name or of the contact person's name.")

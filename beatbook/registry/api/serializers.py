@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
-from beatbook.registry import selectors
+from beatbook.registry import selectors, services
 from beatbook.registry.api.filters import MAX_ID
 from beatbook.registry.models import (
     Beat,
@@ -96,10 +96,7 @@ class CompoundSerializer(serializers.ModelSerializer):
             "id",
             "community",
             "community_name",
-            "name",
-            "address",
-            "property_manager",
-            "property_phone",
+            *services.COMPOUND_FIELDS,
             "building_count",
             "household_count",
             "resident_count",
@@ -211,19 +208,7 @@ class ResidentSerializer(serializers.ModelSerializer):
 class PremisesSerializer(serializers.ModelSerializer):
     class Meta:
         model = Premises
-        fields = [
-            "id",
-            "community",
-            "compound",
-            "building",
-            "name",
-            "kind",
-            "address",
-            "contact_name",
-            "contact_phone",
-            "licence_number",
-            "notes",
-        ]
+        fields = ["id", "community", "compound", "building", *services.PREMISES_EDITABLE_FIELDS]
         read_only_fields = fields
 
 

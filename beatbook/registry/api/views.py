@@ -10,7 +10,8 @@ DELETE: people move out, flats and buildings stay in the registry.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
@@ -45,32 +46,16 @@ def object_id(value: Any) -> int:
     return int(text)
 
 
-def write_schema(
-    read: type[serializers.Serializer],
-    create: type[serializers.Serializer] | None,
-    update: type[serializers.Serializer] | None,
-) -> Any:
-    """Document the separate request and response shapes of POST and PATCH."""
-    views: dict[str, Any] = {}
-    if create is not None:
-        views["create"] = extend_schema(
-            request=create, responses={201: read, 400: BAD_REQUEST, 403: FORBIDDEN}
-        )
-    if update is not None:
-        views["partial_update"] = extend_schema(
-            request=update, responses={200: read, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
-        )
-    return extend_schema_view(**views)
-
-
 class SelectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Lists and details from one selector; ``select(**params)`` receives the
-    FilterSet's validated parameters (``filters.SelectorFilterBackend``)."""
+    """Lists and details from one selector: ``selector(user=…, **selector_options)``
+    plus the FilterSet's validated parameters (``filters.SelectorFilterBackend``)."""
 
     filter_backends = [filters.SelectorFilterBackend]
+    selector: Callable[..., QuerySet[Any]]
+    selector_options: dict[str, Any] = {}
 
     def select(self, **params: Any) -> QuerySet[Any]:
-        raise NotImplementedError
+        return self.selector(user=self.request.user, **self.selector_options, **params)
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.select()
@@ -99,25 +84,42 @@ class SelectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class WritableViewSet(SelectorViewSet):
-    """POST and PATCH, each through a service."""
+    """POST and PATCH, each through a service: ``create_service(actor=…, **body)``
+    and ``update_service(actor=…, <model name>=obj, **body)`` (``compound=…``)."""
 
     create_serializer_class: type[serializers.Serializer]
     update_serializer_class: type[serializers.Serializer]
+    create_service: Callable[..., Model]
+    update_service: Callable[..., Model]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        obj = self.create_with_service(self.parse(self.create_serializer_class))
+        data = self.parse(self.create_serializer_class)
+        obj = self.create_service(actor=request.user, **data)
         return self.respond(obj, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
-        obj = self.update_with_service(obj, self.parse(self.update_serializer_class, partial=True))
+        data = self.parse(self.update_serializer_class, partial=True)
+        obj = self.update_service(actor=request.user, **{obj._meta.model_name: obj}, **data)
         return self.respond(obj)
 
-    def create_with_service(self, data: dict[str, Any]) -> Model:
-        raise NotImplementedError
 
-    def update_with_service(self, obj: Any, data: dict[str, Any]) -> Model:
-        raise NotImplementedError
+W = TypeVar("W", bound=type[WritableViewSet])
+
+
+def write_schema(viewset: W) -> W:
+    """Document the separate request and response shapes of POST and PATCH."""
+    read = viewset.serializer_class  # type: ignore[misc]
+    return extend_schema_view(
+        create=extend_schema(
+            request=viewset.create_serializer_class,
+            responses={201: read, 400: BAD_REQUEST, 403: FORBIDDEN},
+        ),
+        partial_update=extend_schema(
+            request=viewset.update_serializer_class,
+            responses={200: read, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        ),
+    )(viewset)
 
 
 # --- jurisdiction (read-only) ----------------------------------------------------
@@ -127,9 +129,7 @@ class BeatViewSet(SelectorViewSet):
     """Beats (警务区) the user works in."""
 
     serializer_class = s.BeatSerializer
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.beat_list(user=self.request.user)
+    selector = staticmethod(selectors.beat_list)
 
 
 class CommunityViewSet(SelectorViewSet):
@@ -137,15 +137,13 @@ class CommunityViewSet(SelectorViewSet):
 
     serializer_class = s.CommunitySerializer
     filterset_class = filters.CommunityFilter
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.community_list(user=self.request.user, **params)
+    selector = staticmethod(selectors.community_list)
 
 
 # --- the address tree ------------------------------------------------------------
 
 
-@write_schema(s.CompoundSerializer, s.CompoundCreateSerializer, s.CompoundUpdateSerializer)
+@write_schema
 class CompoundViewSet(WritableViewSet):
     """Residential compounds (小区); created by the beat's officer."""
 
@@ -153,18 +151,13 @@ class CompoundViewSet(WritableViewSet):
     create_serializer_class = s.CompoundCreateSerializer
     update_serializer_class = s.CompoundUpdateSerializer
     filterset_class = filters.CompoundFilter
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.compound_list(user=self.request.user, with_counts=True, **params)
-
-    def create_with_service(self, data: dict[str, Any]) -> Model:
-        return services.compound_create(actor=self.request.user, **data)
-
-    def update_with_service(self, obj: Any, data: dict[str, Any]) -> Model:
-        return services.compound_update(actor=self.request.user, compound=obj, **data)
+    selector = staticmethod(selectors.compound_list)
+    selector_options = {"with_counts": True}
+    create_service = staticmethod(services.compound_create)
+    update_service = staticmethod(services.compound_update)
 
 
-@write_schema(s.BuildingSerializer, s.BuildingCreateSerializer, s.BuildingUpdateSerializer)
+@write_schema
 class BuildingViewSet(WritableViewSet):
     """Buildings (楼栋), with household and resident counts."""
 
@@ -172,18 +165,13 @@ class BuildingViewSet(WritableViewSet):
     create_serializer_class = s.BuildingCreateSerializer
     update_serializer_class = s.BuildingUpdateSerializer
     filterset_class = filters.BuildingFilter
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.building_list(user=self.request.user, with_counts=True, **params)
-
-    def create_with_service(self, data: dict[str, Any]) -> Model:
-        return services.building_create(actor=self.request.user, **data)
-
-    def update_with_service(self, obj: Any, data: dict[str, Any]) -> Model:
-        return services.building_update(actor=self.request.user, building=obj, **data)
+    selector = staticmethod(selectors.building_list)
+    selector_options = {"with_counts": True}
+    create_service = staticmethod(services.building_create)
+    update_service = staticmethod(services.building_update)
 
 
-@write_schema(s.FlatSerializer, s.FlatCreateSerializer, s.FlatUpdateSerializer)
+@write_schema
 class FlatViewSet(WritableViewSet):
     """Flats (户): every flat is a household, vacant or not."""
 
@@ -191,18 +179,13 @@ class FlatViewSet(WritableViewSet):
     create_serializer_class = s.FlatCreateSerializer
     update_serializer_class = s.FlatUpdateSerializer
     filterset_class = filters.FlatFilter
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.flat_list(user=self.request.user, with_counts=True, **params)
-
-    def create_with_service(self, data: dict[str, Any]) -> Model:
-        return services.flat_create(actor=self.request.user, **data)
-
-    def update_with_service(self, obj: Any, data: dict[str, Any]) -> Model:
-        return services.flat_update(actor=self.request.user, flat=obj, **data)
+    selector = staticmethod(selectors.flat_list)
+    selector_options = {"with_counts": True}
+    create_service = staticmethod(services.flat_create)
+    update_service = staticmethod(services.flat_update)
 
 
-@write_schema(s.PremisesSerializer, s.PremisesCreateSerializer, s.PremisesUpdateSerializer)
+@write_schema
 class PremisesViewSet(WritableViewSet):
     """Premises that are not homes (实有单位): shops, firms, schools…"""
 
@@ -210,15 +193,9 @@ class PremisesViewSet(WritableViewSet):
     create_serializer_class = s.PremisesCreateSerializer
     update_serializer_class = s.PremisesUpdateSerializer
     filterset_class = filters.PremisesFilter
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.premises_list(user=self.request.user, **params)
-
-    def create_with_service(self, data: dict[str, Any]) -> Model:
-        return services.premises_create(actor=self.request.user, **data)
-
-    def update_with_service(self, obj: Any, data: dict[str, Any]) -> Model:
-        return services.premises_update(actor=self.request.user, premises=obj, **data)
+    selector = staticmethod(selectors.premises_list)
+    create_service = staticmethod(services.premises_create)
+    update_service = staticmethod(services.premises_update)
 
 
 # --- people ------------------------------------------------------------------------
@@ -266,9 +243,7 @@ class ResidentViewSet(WritableViewSet):
     create_serializer_class = s.ResidentCreateSerializer
     update_serializer_class = s.ResidentUpdateSerializer
     filterset_class = filters.ResidentFilter
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.resident_list(user=self.request.user, **params)
+    selector = staticmethod(selectors.resident_list)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         pk = object_id(kwargs["pk"])
@@ -348,9 +323,7 @@ class TransferRequestViewSet(SelectorViewSet):
     the requester and the station chief see them, the chief decides."""
 
     serializer_class = s.TransferRequestSerializer
-
-    def select(self, **params: Any) -> QuerySet[Any]:
-        return selectors.transfer_list(user=self.request.user)
+    selector = staticmethod(selectors.transfer_list)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.parse(s.TransferRequestCreateSerializer)

@@ -14,6 +14,9 @@ from beatbook.accounts.services import token_for
 from beatbook.core.models import AuditEntry
 from beatbook.registry.idnumbers import mask_id_number
 from beatbook.registry.models import (
+    Beat,
+    Building,
+    Community,
     Compound,
     Flat,
     Premises,
@@ -22,75 +25,18 @@ from beatbook.registry.models import (
     TransferStatus,
 )
 from beatbook.registry.tests import factories as f
+from beatbook.registry.tests.helpers import ROLES, WORLD_VISIBLE
 
 API = "/api/v1"
-ROLES = ["officer_a", "officer_b", "head", "worker_a", "chief", "sysadmin", "auditor"]
-
 #: endpoint → role → the world's objects that role sees (and nothing else)
 VISIBLE: dict[str, dict[str, set[str]]] = {
-    "beats": {
-        "officer_a": {"beat_a"},
-        "officer_b": {"beat_b"},
-        "head": {"beat_b"},
-        "worker_a": {"beat_a"},
-        "chief": {"beat_a", "beat_b"},
-        "sysadmin": {"beat_a", "beat_b"},
-        "auditor": set(),
-    },
-    "communities": {
-        "officer_a": {"community_a"},
-        "officer_b": {"community_b"},
-        "head": {"community_b"},
-        "worker_a": {"community_a"},
-        "chief": {"community_a", "community_b"},
-        "sysadmin": {"community_a", "community_b"},
-        "auditor": set(),
-    },
-    "compounds": {
-        "officer_a": {"compound_a"},
-        "officer_b": {"compound_b"},
-        "head": {"compound_b"},
-        "worker_a": {"compound_a"},
-        "chief": {"compound_a", "compound_b"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
-    "buildings": {
-        "officer_a": {"building_a"},
-        "officer_b": {"building_b", "building_b2"},
-        "head": {"building_b2"},
-        "worker_a": {"building_a"},
-        "chief": {"building_a", "building_b", "building_b2"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
-    "flats": {
-        "officer_a": {"flat_a", "flat_a_vacant"},
-        "officer_b": {"flat_b", "flat_b2"},
-        "head": {"flat_b2"},
-        "worker_a": {"flat_a", "flat_a_vacant"},
-        "chief": {"flat_a", "flat_a_vacant", "flat_b", "flat_b2"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
-    "residents": {
-        "officer_a": {"resident_a"},
-        "officer_b": {"resident_b", "resident_b2"},
-        "head": {"resident_b2"},
-        "worker_a": {"resident_a"},
-        "chief": {"resident_a", "resident_b", "resident_b2"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
-    "premises": {
-        "officer_a": {"premises_a"},
-        "officer_b": {"premises_b"},
-        "head": set(),
-        "worker_a": {"premises_a"},
-        "chief": {"premises_a", "premises_b"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
+    "beats": WORLD_VISIBLE[Beat],
+    "communities": WORLD_VISIBLE[Community],
+    "compounds": WORLD_VISIBLE[Compound],
+    "buildings": WORLD_VISIBLE[Building],
+    "flats": WORLD_VISIBLE[Flat],
+    "residents": WORLD_VISIBLE[Resident],
+    "premises": WORLD_VISIBLE[Premises],
 }
 WRITABLE = ["compounds", "buildings", "flats", "residents", "premises"]
 

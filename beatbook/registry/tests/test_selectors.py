@@ -11,7 +11,7 @@ from beatbook.core import audit
 from beatbook.core.models import AuditEntry
 from beatbook.core.scoping import scope_of
 from beatbook.registry import selectors, services
-from beatbook.registry.idnumbers import check_character, mask_id_number
+from beatbook.registry.idnumbers import mask_id_number
 from beatbook.registry.models import (
     Beat,
     Building,
@@ -26,26 +26,9 @@ from beatbook.registry.models import (
     TransferRequest,
 )
 from beatbook.registry.tests import factories as f
+from beatbook.registry.tests.helpers import ROLES, WORLD_VISIBLE, make_id, make_id_ending_in_x
 
-
-@pytest.fixture(autouse=True)
-def _audit_chain_stays_valid(db: Any) -> Any:
-    yield
-    result = audit.verify()
-    assert result.ok, result
-
-
-def make_id(region: str = "110105", birth: str = "19850312", seq: str = "123") -> str:
-    first17 = f"{region}{birth}{seq}"
-    return first17 + check_character(first17)
-
-
-def make_id_ending_in_x(region: str = "110105", birth: str = "19850312") -> str:
-    for n in range(1000):
-        number = make_id(region, birth, f"{n:03d}")
-        if number.endswith("X"):
-            return number
-    raise AssertionError("no X check character found")
+pytestmark = pytest.mark.usefixtures("audit_chain_stays_valid")
 
 
 # --- visible_to for every model and every role -----------------------------------------------------
@@ -75,9 +58,7 @@ def full_world(world: Any) -> Any:
     return world
 
 
-ALL = ("officer_a", "officer_b", "head", "worker_a", "chief", "sysadmin", "auditor")
-
-# model -> role -> names of world attributes visible
+# model -> role -> names of world attributes visible (the full world adds some)
 VISIBLE: dict[type, dict[str, set[str]]] = {
     Station: {
         "officer_a": {"station"},
@@ -88,42 +69,10 @@ VISIBLE: dict[type, dict[str, set[str]]] = {
         "sysadmin": {"station"},
         "auditor": set(),
     },
-    Beat: {
-        "officer_a": {"beat_a"},
-        "officer_b": {"beat_b"},
-        "head": {"beat_b"},
-        "worker_a": {"beat_a"},
-        "chief": {"beat_a", "beat_b"},
-        "sysadmin": {"beat_a", "beat_b"},
-        "auditor": set(),
-    },
-    Community: {
-        "officer_a": {"community_a"},
-        "officer_b": {"community_b"},
-        "head": {"community_b"},
-        "worker_a": {"community_a"},
-        "chief": {"community_a", "community_b"},
-        "sysadmin": {"community_a", "community_b"},
-        "auditor": set(),
-    },
-    Compound: {
-        "officer_a": {"compound_a"},
-        "officer_b": {"compound_b"},
-        "head": {"compound_b"},
-        "worker_a": {"compound_a"},
-        "chief": {"compound_a", "compound_b"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
-    Building: {
-        "officer_a": {"building_a"},
-        "officer_b": {"building_b", "building_b2"},
-        "head": {"building_b2"},
-        "worker_a": {"building_a"},
-        "chief": {"building_a", "building_b", "building_b2"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
+    Beat: WORLD_VISIBLE[Beat],
+    Community: WORLD_VISIBLE[Community],
+    Compound: WORLD_VISIBLE[Compound],
+    Building: WORLD_VISIBLE[Building],
     Entrance: {
         "officer_a": {"entrance_a"},
         "officer_b": {"entrance_b", "entrance_b2"},
@@ -133,15 +82,7 @@ VISIBLE: dict[type, dict[str, set[str]]] = {
         "sysadmin": set(),
         "auditor": set(),
     },
-    Flat: {
-        "officer_a": {"flat_a", "flat_a_vacant"},
-        "officer_b": {"flat_b", "flat_b2"},
-        "head": {"flat_b2"},
-        "worker_a": {"flat_a", "flat_a_vacant"},
-        "chief": {"flat_a", "flat_a_vacant", "flat_b", "flat_b2"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
+    Flat: WORLD_VISIBLE[Flat],
     Premises: {
         "officer_a": {"premises_a"},
         "officer_b": {"premises_b", "premises_b2"},
@@ -151,15 +92,7 @@ VISIBLE: dict[type, dict[str, set[str]]] = {
         "sysadmin": set(),
         "auditor": set(),
     },
-    Resident: {
-        "officer_a": {"resident_a"},
-        "officer_b": {"resident_b", "resident_b2"},
-        "head": {"resident_b2"},
-        "worker_a": {"resident_a"},
-        "chief": {"resident_a", "resident_b", "resident_b2"},
-        "sysadmin": set(),
-        "auditor": set(),
-    },
+    Resident: WORLD_VISIBLE[Resident],
     TransferRequest: {
         "officer_a": {"request_a"},
         "officer_b": set(),
@@ -172,7 +105,7 @@ VISIBLE: dict[type, dict[str, set[str]]] = {
 }
 
 
-@pytest.mark.parametrize("who", ALL)
+@pytest.mark.parametrize("who", ROLES)
 @pytest.mark.parametrize("model", list(VISIBLE), ids=[m.__name__ for m in VISIBLE])
 def test_visible_to(full_world: Any, model: type, who: str) -> None:
     w = full_world

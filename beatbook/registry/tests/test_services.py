@@ -14,7 +14,6 @@ from django.urls import reverse
 from beatbook.core import audit
 from beatbook.core.models import AuditEntry
 from beatbook.registry import services
-from beatbook.registry.idnumbers import check_character
 from beatbook.registry.models import (
     Building,
     Compound,
@@ -32,29 +31,12 @@ from beatbook.registry.models import (
     TransferStatus,
 )
 from beatbook.registry.selectors import resident_list
+from beatbook.registry.tests.helpers import make_id, make_id_ending_in_x
 
 # --- helpers ----------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _audit_chain_stays_valid(db: Any) -> Any:
-    yield
-    result = audit.verify()
-    assert result.ok, result
-
-
-def make_id(region: str = "110105", birth: str = "19850312", seq: str = "123") -> str:
-    """A checksum-valid 18-character number."""
-    first17 = f"{region}{birth}{seq}"
-    return first17 + check_character(first17)
-
-
-def make_id_ending_in_x(region: str = "110105", birth: str = "19850312") -> str:
-    for n in range(1000):
-        number = make_id(region, birth, f"{n:03d}")
-        if number.endswith("X"):
-            return number
-    raise AssertionError("no X check character found")
+pytestmark = pytest.mark.usefixtures("audit_chain_stays_valid")
 
 
 def full_width(text: str) -> str:
