@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from beatbook.accounts import services
 from beatbook.accounts.models import Role, User
@@ -218,3 +219,31 @@ def test_generated_passwords_are_strong_and_readable():
         assert re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", password)
         assert not set(password) & set("01lo")
         password_validation.validate_password(password)
+
+
+# --- sign-ins are audited ----------------------------------------------------------
+
+
+def test_login_logout_and_failed_login_are_audited(client, world):
+    from beatbook.conftest import PASSWORD
+    from beatbook.core.models import AuditEntry
+
+    assert (
+        client.post(
+            reverse("login"), {"username": world.officer_a.username, "password": "wrong"}
+        ).status_code
+        == 200
+    )
+    failed = AuditEntry.objects.get(action="auth.login_failed")
+    assert failed.extra == {"username": world.officer_a.username}
+    assert "wrong" not in str(failed.extra)
+    assert (
+        client.post(
+            reverse("login"), {"username": world.officer_a.username, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    login = AuditEntry.objects.get(action="auth.login")
+    assert login.actor == world.officer_a and login.ip == "127.0.0.1"
+    client.post(reverse("logout"))
+    assert AuditEntry.objects.filter(action="auth.logout", actor=world.officer_a).count() == 1

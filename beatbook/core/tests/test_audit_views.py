@@ -13,7 +13,7 @@ from django.urls import reverse
 from beatbook.core import audit, audit_display
 from beatbook.core.models import AuditEntry
 from beatbook.core.selectors import audit_entry_list, keyset_page
-from beatbook.core.tests.utils import audit_log_writable
+from beatbook.core.tests.utils import audit_log_writable, login_without_audit
 from beatbook.registry.idnumbers import mask_id_number
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def auditor_client(client, world):
-    client.force_login(world.auditor)
-    return client
+    return login_without_audit(client, world.auditor)
 
 
 def make_entries(world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import connection
 
@@ -39,3 +40,18 @@ def audit_log_writable() -> Iterator[None]:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_append_only")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def login_without_audit(client: Any, user: Any) -> Any:
+    """Log a test client in without the auth.login audit entry, for tests that
+    count the entries they make themselves."""
+    from django.contrib.auth.signals import user_logged_in
+
+    from beatbook.accounts.signals import _logged_in
+
+    user_logged_in.disconnect(_logged_in, dispatch_uid="beatbook.audit.login")
+    try:
+        client.force_login(user)
+    finally:
+        user_logged_in.connect(_logged_in, dispatch_uid="beatbook.audit.login")
+    return client
