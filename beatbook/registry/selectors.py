@@ -322,9 +322,18 @@ def resident_get(*, user: Any, pk: Any) -> Resident:
 
 
 def resident_read(*, user: Any, pk: Any, purpose: str = "view") -> Resident:
-    """A resident's full record; the read is audited."""
+    """A resident's record (a sensitive file); every read is audited, saying
+    whether the full ID number was shown."""
     resident = resident_get(user=user, pk=pk)
-    audit.record(actor=user, action="resident.read", obj=resident, extra={"purpose": purpose})
+    audit.record(
+        actor=user,
+        action="resident.read",
+        obj=resident,
+        extra={
+            "purpose": purpose,
+            "id_number": "full" if scope_of(user).sees_full_id_numbers else "masked",
+        },
+    )
     return resident
 
 

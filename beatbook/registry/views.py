@@ -545,13 +545,9 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = _scope(request)
-    # Only a read that shows the full ID number is a sensitive read (audited);
-    # a community worker's masked view goes through the plain getter.
-    if scope.sees_full_id_numbers:
-        resident = selectors.resident_read(user=request.user, pk=pk)
-    else:
-        resident = selectors.resident_get(user=request.user, pk=pk)
+    # Every opening of a resident's record is audited (a community worker's
+    # too, though the ID number is masked for them).
+    resident = selectors.resident_read(user=request.user, pk=pk)
     return render(
         request,
         "registry/resident_detail.html",

@@ -247,11 +247,9 @@ class ResidentViewSet(WritableViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         pk = object_id(kwargs["pk"])
-        if scope_of(request.user).sees_full_id_numbers:
-            resident = selectors.resident_read(user=request.user, pk=pk, purpose="api")
-            return self.render_resident(resident, full_id_number=True)
+        resident = selectors.resident_read(user=request.user, pk=pk, purpose="api")
         return self.render_resident(
-            selectors.resident_get(user=request.user, pk=pk), full_id_number=False
+            resident, full_id_number=scope_of(request.user).sees_full_id_numbers
         )
 
     def render_resident(

@@ -209,12 +209,14 @@ def test_detail_shows_full_number_and_records_the_read(world, api_client):
     assert entry.object_id == str(world.resident_a.pk)
 
 
-def test_worker_gets_masked_number_on_detail_and_no_read_entry(world, api_client):
+def test_worker_gets_masked_number_on_detail_and_the_read_is_audited(world, api_client):
     login(api_client, world.worker_a)
     response = api_client.get(f"{API}/residents/{world.resident_a.pk}/")
     assert response.status_code == 200
     assert response.json()["id_number"] == mask_id_number(world.resident_a.id_number)
-    assert not AuditEntry.objects.filter(action="resident.read").exists()
+    read = AuditEntry.objects.get(action="resident.read")
+    assert read.actor == world.worker_a
+    assert read.extra == {"purpose": "api", "id_number": "masked"}
 
 
 # --- residents: writes ------------------------------------------------------------------

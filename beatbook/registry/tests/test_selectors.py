@@ -614,7 +614,7 @@ def test_resident_read_is_audited(world: Any) -> None:
         str(world.resident_a.pk),
         world.officer_a.pk,
     )
-    assert entry.extra == {"purpose": "visit"}
+    assert entry.extra == {"purpose": "visit", "id_number": "full"}
     assert entry.before is None and entry.after is None
 
 
