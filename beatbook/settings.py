@@ -4,6 +4,7 @@ DATABASE_URL      sqlite:///var/beatbook.sqlite3 (default; relative paths are
                   relative to BEATBOOK_HOME) or postgres://user@host:5432/name
 BEATBOOK_HOME     where var/ lives (default: the current directory)
 SECRET_KEY        required in production; otherwise kept in var/secret_key
+AUDIT_KEY         key of the audit log's HMAC chain (default: SECRET_KEY)
 DEBUG             "1" to enable debug pages (never in production)
 ALLOWED_HOSTS     comma-separated (default: localhost,127.0.0.1)
 """
@@ -44,6 +45,10 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# The audit chain is hashed with HMAC-SHA256 under AUDIT_KEY (default: the
+# SECRET_KEY); keep old keys in AUDIT_KEY_FALLBACKS when rotating.
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+AUDIT_KEY_FALLBACKS = [k for k in os.environ.get("AUDIT_KEY_FALLBACKS", "").split(",") if k]
 DEBUG = _env_bool("DEBUG")
 ALLOWED_HOSTS = [
     h.strip()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -40,11 +42,39 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
 
 
-def entry_digest(fields: Mapping[str, Any]) -> str:
-    payload = json.dumps(
+def _chain_keys() -> list[bytes]:
+    """The keys entries are hashed with: AUDIT_KEY (else SECRET_KEY) first,
+    then the fallbacks, so entries written before a key rotation still verify.
+
+    A keyed hash (HMAC-SHA256) means that someone who can write to the
+    database but does not hold the server's key cannot recompute the chain
+    after altering a row.
+    """
+    secrets = [settings.AUDIT_KEY or settings.SECRET_KEY, *settings.AUDIT_KEY_FALLBACKS]
+    if not settings.AUDIT_KEY:
+        secrets += list(getattr(settings, "SECRET_KEY_FALLBACKS", []))
+    return [hashlib.sha256(f"beatbook-audit-chain:{s}".encode()).digest() for s in secrets if s]
+
+
+def _payload(fields: Mapping[str, Any]) -> bytes:
+    text = json.dumps(
         fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
+
+
+def entry_digest(fields: Mapping[str, Any], key: bytes | None = None) -> str:
+    """HMAC-SHA256 of an entry's content under the current chain key."""
+    key = key if key is not None else _chain_keys()[0]
+    return hmac.new(key, _payload(fields), hashlib.sha256).hexdigest()
+
+
+def _digest_matches(fields: Mapping[str, Any], expected: str, keys: list[bytes]) -> bool:
+    payload = _payload(fields)
+    return any(
+        hmac.compare_digest(hmac.new(k, payload, hashlib.sha256).hexdigest(), expected)
+        for k in keys
+    )
 
 
 def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
@@ -134,6 +164,7 @@ def verify(entries: Iterable[AuditEntry] | None = None) -> VerifyResult:
         entries = AuditEntry.objects.order_by("id").iterator(chunk_size=2000)
     prev = GENESIS
     checked = 0
+    keys = _chain_keys()
     for entry in entries:
         if entry.prev_hash != prev:
             return VerifyResult(
@@ -142,7 +173,7 @@ def verify(entries: Iterable[AuditEntry] | None = None) -> VerifyResult:
                 entry.pk,
                 "previous-hash link broken (an entry before it was removed or altered)",
             )
-        if entry_digest(_hashed_fields(entry)) != entry.hash:
+        if not _digest_matches(_hashed_fields(entry), entry.hash, keys):
             return VerifyResult(
                 False, checked, entry.pk, "content does not match its hash (entry altered)"
             )
