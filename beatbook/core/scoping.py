@@ -37,6 +37,19 @@ class Scope:
     def empty(self) -> bool:
         return not (self.community_ids or self.building_ids)
 
+    def covers_building(self, building_id: int, community_id: int) -> bool:
+        """``building_q``'s rule for one building already in hand."""
+        return self.sees_residents and (
+            community_id in self.community_ids or building_id in self.building_ids
+        )
+
+    def builds_in(self, community_id: int) -> bool:
+        """May create compounds and buildings, and renumber buildings, in this community."""
+        return self.edits_structure and community_id in self.community_ids
+
+    def decides_transfers_into(self, community_id: int) -> bool:
+        return self.approves_transfers and community_id in self.community_ids
+
     def building_q(self, path: str) -> Q:
         """Q selecting rows whose building (reached through ``path``) is in scope.
 

@@ -50,13 +50,12 @@ def _require_registry_editor(actor: Any) -> Scope:
 
 
 def _require_building_in_scope(scope: Scope, building: Building) -> None:
-    if building.compound.community_id in scope.community_ids or building.pk in scope.building_ids:
-        return
-    raise PermissionDenied(_("This building is outside your jurisdiction."))
+    if not scope.covers_building(building.pk, building.compound.community_id):
+        raise PermissionDenied(_("This building is outside your jurisdiction."))
 
 
 def _require_community_for_structure(scope: Scope, community: Community) -> None:
-    if not scope.edits_structure or community.pk not in scope.community_ids:
+    if not scope.builds_in(community.pk):
         raise PermissionDenied(
             _("Compounds and buildings can be created only inside your own beat.")
         )
@@ -244,7 +243,7 @@ def building_update(*, actor: Any, building: Building, **changes: Any) -> Buildi
     if unknown:
         raise ValidationError({"__all__": f"unknown fields: {sorted(unknown)}"})
     if "number" in changes:
-        if not scope.edits_structure or building.compound.community_id not in scope.community_ids:
+        if not scope.builds_in(building.compound.community_id):
             raise PermissionDenied(_("Only the beat officer can renumber a building."))
         changes["number"] = addresses.normalize_building_number(changes["number"])
         if not changes["number"]:
@@ -883,7 +882,7 @@ def transfer_request_decide(
     scope = scope_of(actor)
     if not scope.approves_transfers:
         raise PermissionDenied(_("Only the station chief decides transfers."))
-    if request.to_flat.building.compound.community_id not in scope.community_ids:
+    if not scope.decides_transfers_into(request.to_flat.building.compound.community_id):
         raise PermissionDenied(_("This transfer is for another station."))
     if request.status != TransferStatus.PENDING:
         raise ValidationError({"status": _("This request was already decided.")})

@@ -72,10 +72,6 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def _structure_editable(scope: Scope, community_id: int) -> bool:
-    return scope.edits_structure and community_id in scope.community_ids
-
-
 def _int_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() else None
@@ -209,7 +205,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "community": community,
             "compounds": compounds,
-            "can_add_compound": _structure_editable(scope, community.pk),
+            "can_add_compound": scope.builds_in(community.pk),
             "totals": {
                 "buildings": _total(compounds, "building_count"),
                 "households": _total(compounds, "household_count"),
@@ -224,7 +220,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def compound_create(request: HttpRequest, pk: int) -> HttpResponse:
     community = selectors.community_get(user=request.user, pk=pk)
-    _require(_structure_editable(_scope(request), community.pk))
+    _require(_scope(request).builds_in(community.pk))
     form = _bind(CompoundForm, request)
     done = submit_form(
         request,
@@ -251,7 +247,7 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.building_list(user=request.user, compound=compound.pk, with_counts=True)
     )
     premises = selectors.premises_list(user=request.user, compound=compound.pk)[:PAGE_SIZE]
-    structure = _structure_editable(_scope(request), compound.community_id)
+    structure = _scope(request).builds_in(compound.community_id)
     return render(
         request,
         "registry/compound_detail.html",
@@ -274,7 +270,7 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def compound_edit(request: HttpRequest, pk: int) -> HttpResponse:
     compound = selectors.compound_get(user=request.user, pk=pk)
-    _require(_structure_editable(_scope(request), compound.community_id))
+    _require(_scope(request).builds_in(compound.community_id))
     initial = {f: getattr(compound, f) for f in services.COMPOUND_FIELDS}
     form = _bind(CompoundForm, request, initial=initial)
     done = submit_form(
@@ -299,7 +295,7 @@ def compound_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def building_create(request: HttpRequest, pk: int) -> HttpResponse:
     compound = selectors.compound_get(user=request.user, pk=pk)
-    _require(_structure_editable(_scope(request), compound.community_id))
+    _require(_scope(request).builds_in(compound.community_id))
     form = _bind(BuildingForm, request)
     done = submit_form(
         request,
@@ -350,7 +346,7 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(scope.edits_registry)
     # A building head may name the building and count its floors; only the
     # beat officer renumbers it (that changes every flat's address).
-    renumber = _structure_editable(scope, building.compound.community_id)
+    renumber = scope.builds_in(building.compound.community_id)
     form = _bind(
         BuildingForm, request, initial={f: getattr(building, f) for f in services.BUILDING_FIELDS}
     )
@@ -961,10 +957,8 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         person = selectors.resident_get(user=request.user, pk=transfer.resident_id)
     except Http404:
         person = None
-    can_decide = (
-        scope.approves_transfers
-        and transfer.status == TransferStatus.PENDING
-        and transfer.to_flat.building.compound.community_id in scope.community_ids
+    can_decide = transfer.status == TransferStatus.PENDING and scope.decides_transfers_into(
+        transfer.to_flat.building.compound.community_id
     )
     return render(
         request,
