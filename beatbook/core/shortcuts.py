@@ -7,13 +7,28 @@ from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
 
+#: the largest value a database id column holds; a bigger one is "not found",
+#: not a question for the database (which would fail rather than find nothing)
+MAX_ID = 2**63 - 1
 
-def get_visible_or_404(
-    model: type[M], user: Any, pk: Any, queryset: models.QuerySet[M] | None = None
-) -> M:
-    """Fetch and authorise in one step: missing and out-of-scope look the same."""
-    qs = queryset if queryset is not None else model.objects.visible_to(user)  # type: ignore[attr-defined]
+
+def as_object_id(value: Any) -> int | None:
+    """``value`` as an object id, or None when it cannot be one."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value)
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
+def get_visible_or_404(queryset: models.QuerySet[M], pk: Any) -> M:
+    """Fetch from a ``visible_to(user)`` queryset: missing, out of scope and
+    malformed ids all answer the same 404."""
+    object_id = as_object_id(pk)
+    if object_id is None:
+        raise Http404
     try:
-        return qs.get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+        return queryset.get(pk=object_id)
+    except queryset.model.DoesNotExist as exc:  # type: ignore[attr-defined]
         raise Http404 from exc

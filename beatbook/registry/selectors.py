@@ -71,9 +71,7 @@ def community_list(*, user: Any, beat: int | None = None) -> QuerySet[Community]
 
 
 def community_get(*, user: Any, pk: Any) -> Community:
-    return get_visible_or_404(
-        Community, user, pk, Community.objects.visible_to(user).select_related("beat")
-    )
+    return get_visible_or_404(Community.objects.visible_to(user).select_related("beat"), pk)
 
 
 def compound_list(
@@ -93,7 +91,7 @@ def compound_list(
 
 def compound_get(*, user: Any, pk: Any) -> Compound:
     return get_visible_or_404(
-        Compound, user, pk, Compound.objects.visible_to(user).select_related("community__beat")
+        Compound.objects.visible_to(user).select_related("community__beat"), pk
     )
 
 
@@ -129,10 +127,7 @@ def building_list(
 
 def building_get(*, user: Any, pk: Any) -> Building:
     return get_visible_or_404(
-        Building,
-        user,
-        pk,
-        Building.objects.visible_to(user).select_related("compound__community__beat"),
+        Building.objects.visible_to(user).select_related("compound__community__beat"), pk
     )
 
 
@@ -249,10 +244,8 @@ def flat_list(
 
 def flat_get(*, user: Any, pk: Any) -> Flat:
     return get_visible_or_404(
-        Flat,
-        user,
-        pk,
         Flat.objects.visible_to(user).select_related("building__compound__community", "entrance"),
+        pk,
     )
 
 
@@ -314,10 +307,7 @@ def resident_list(
 def resident_get(*, user: Any, pk: Any) -> Resident:
     """A resident without recording a read (for edit forms that show masked data)."""
     return get_visible_or_404(
-        Resident,
-        user,
-        pk,
-        Resident.objects.visible_to(user).select_related("flat__building__compound__community"),
+        Resident.objects.visible_to(user).select_related("flat__building__compound__community"), pk
     )
 
 
@@ -380,7 +370,7 @@ def premises_list(
 
 
 def premises_get(*, user: Any, pk: Any) -> Premises:
-    return get_visible_or_404(Premises, user, pk, premises_list(user=user))
+    return get_visible_or_404(premises_list(user=user), pk)
 
 
 def transfer_list(*, user: Any) -> QuerySet[TransferRequest]:
@@ -390,7 +380,7 @@ def transfer_list(*, user: Any) -> QuerySet[TransferRequest]:
 
 
 def transfer_get(*, user: Any, pk: Any) -> TransferRequest:
-    return get_visible_or_404(TransferRequest, user, pk, transfer_list(user=user))
+    return get_visible_or_404(transfer_list(user=user), pk)
 
 
 @dataclass

@@ -64,3 +64,15 @@ def test_home_needs_login(client, db) -> None:
 def test_responses_carry_a_request_id(client, db) -> None:
     response = client.get(reverse("login"))
     assert len(response["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999999", str(2**63)])
+def test_ids_beyond_the_database_range_are_not_found(client, world, pk) -> None:
+    from rest_framework.authtoken.models import Token
+
+    client.force_login(world.officer_a)
+    assert client.get(f"/residents/{pk}/").status_code == 404
+    assert client.get(f"/flats/{pk}/").status_code == 404
+    token, _ = Token.objects.get_or_create(user=world.officer_a)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert client.get(f"/api/v1/residents/{pk}/", **auth).status_code == 404

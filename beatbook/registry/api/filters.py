@@ -17,11 +17,8 @@ from django_filters import utils
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from beatbook.core.shortcuts import MAX_ID
 from beatbook.registry.models import FlatStatus
-
-#: the largest value a database id column holds (bigger ones would not be
-#: "not found" but a database error)
-MAX_ID = 2**63 - 1
 
 
 @extend_schema_field(OpenApiTypes.INT)

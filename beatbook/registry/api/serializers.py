@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
+from beatbook.core.shortcuts import as_object_id
 from beatbook.registry import selectors, services
-from beatbook.registry.api.filters import MAX_ID
 from beatbook.registry.models import (
     Beat,
     Building,
@@ -49,11 +49,8 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data: Any) -> Any:
         # an id beyond the database's integer range is simply not there
-        # (asking the database would fail rather than find nothing)
-        is_number = (
-            isinstance(data, int | str) and not isinstance(data, bool) and str(data).isdigit()
-        )
-        if is_number and not 0 < int(data) <= MAX_ID:
+        is_number = not isinstance(data, bool) and str(data).isdigit()
+        if is_number and as_object_id(data) is None:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 

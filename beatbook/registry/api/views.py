@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -38,14 +37,6 @@ FORBIDDEN = OpenApiResponse(description="Your role cannot make this change here.
 NOT_FOUND = OpenApiResponse(description="No such object in your jurisdiction.")
 
 
-def object_id(value: Any) -> int:
-    """The id in the URL; anything that cannot be an id is simply not found."""
-    text = str(value)
-    if not text.isdigit() or not 0 < int(text) <= filters.MAX_ID:
-        raise Http404
-    return int(text)
-
-
 class SelectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Lists and details from one selector: ``selector(user=…, **selector_options)``
     plus the FilterSet's validated parameters (``filters.SelectorFilterBackend``)."""
@@ -62,9 +53,7 @@ class SelectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_object(self) -> Any:
         queryset = self.get_queryset()
-        return get_visible_or_404(
-            queryset.model, self.request.user, object_id(self.kwargs["pk"]), queryset
-        )
+        return get_visible_or_404(queryset, self.kwargs["pk"])
 
     def parse(
         self, serializer_class: type[serializers.Serializer], partial: bool = False
@@ -213,8 +202,8 @@ def existing_resident(exc: DjangoValidationError) -> int | None:
     list=extend_schema(description="Residents in scope, ID numbers masked."),
     retrieve=extend_schema(
         description=(
-            "One resident with the full ID number; the read is recorded in the audit log. "
-            "Community workers get the masked number (and no audit entry)."
+            "One resident with the full ID number (community workers get it masked); "
+            "every read is recorded in the audit log."
         ),
     ),
     create=extend_schema(
@@ -246,8 +235,7 @@ class ResidentViewSet(WritableViewSet):
     selector = staticmethod(selectors.resident_list)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        pk = object_id(kwargs["pk"])
-        resident = selectors.resident_read(user=request.user, pk=pk, purpose="api")
+        resident = selectors.resident_read(user=request.user, pk=kwargs["pk"], purpose="api")
         return self.render_resident(
             resident, full_id_number=scope_of(request.user).sees_full_id_numbers
         )
