@@ -363,7 +363,7 @@ def flat_update(*, actor: Any, flat: Flat, **changes: Any) -> Flat:
         changes["room"] = addresses.normalize_room(changes["room"])
         if not changes["room"]:
             raise ValidationError({"room": _("Room number is required.")})
-        if "floor" not in changes:
+        if changes.get("floor") is None:  # not given: as flat_create, read it from the room
             changes["floor"] = addresses.floor_of_room(changes["room"])
     if "notes" in changes:
         changes["notes"] = (changes["notes"] or "").strip()

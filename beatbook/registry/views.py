@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from beatbook.core.scoping import Scope, scope_of
 from beatbook.core.views import submit_form
-from beatbook.registry import addresses, selectors, services
+from beatbook.registry import selectors, services
 from beatbook.registry.forms import (
     BuildingForm,
     CompoundForm,
@@ -40,7 +40,7 @@ from beatbook.registry.forms import (
     TransferDecisionForm,
     TransferForm,
 )
-from beatbook.registry.idnumbers import mask_id_number, normalize_id_text
+from beatbook.registry.idnumbers import mask_id_number
 from beatbook.registry.models import (
     Building,
     Community,
@@ -378,15 +378,6 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- flats --------------------------------------------------------------------------------
 
 
-def _floor(form: Any) -> int | None:
-    floor = form.cleaned_data["floor"]
-    return (
-        floor
-        if floor is not None
-        else addresses.floor_of_room(addresses.normalize_room(form.cleaned_data["room"]))
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def flat_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -428,9 +419,7 @@ def flat_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registry/flat_detail.html",
         {
             "flat": flat,
-            "members": sorted(
-                (r for r in residents if not r.moved_out), key=lambda r: (not r.is_head, r.pk)
-            ),
+            "members": [r for r in residents if not r.moved_out],
             "former": [r for r in residents if r.moved_out],
             "premises": premises,
             "status_choices": FlatStatus.choices,
@@ -452,7 +441,7 @@ def flat_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             flat=flat,
             room=form.cleaned_data["room"],
-            floor=_floor(form),
+            floor=form.cleaned_data["floor"],
             status=form.cleaned_data["status"],
             area_m2=form.cleaned_data["area_m2"],
             notes=form.cleaned_data["notes"],
@@ -554,19 +543,6 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "move_out_form": MoveOutForm(initial={"on": timezone.localdate()}),
             "breadcrumbs": _crumbs(resident),
         },
-    )
-
-
-def _document_changed(resident: Resident, doc: dict[str, Any]) -> bool:
-    kind = (
-        DocumentType.PASSPORT
-        if resident.document_type == DocumentType.PASSPORT
-        else DocumentType.ID_CARD
-    )
-    return (
-        doc["document_type"] != kind
-        or normalize_id_text(doc["id_number"]) != resident.id_number
-        or normalize_id_text(doc["passport_country"]) != resident.passport_country
     )
 
 
@@ -693,12 +669,14 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _bind(ResidentForm, request, initial=initial)
 
     def save() -> Resident:
-        changes = form.service_fields()
-        document = form.document_fields()
-        if _document_changed(resident, document):
-            changes.update(document)
-        changes.update(form.passport_only())
-        return services.resident_update(actor=request.user, resident=resident, **changes)
+        # the service keeps only what changed (an unchanged document is no change)
+        return services.resident_update(
+            actor=request.user,
+            resident=resident,
+            **form.service_fields(),
+            **form.document_fields(),
+            **form.passport_only(),
+        )
 
     done = submit_form(
         request,
