@@ -203,15 +203,6 @@ class TransferDecisionForm(BootstrapForm):
 # --- premises -----------------------------------------------------------------
 
 
-class _LabelledChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        label = getattr(obj, "label", None)
-        compound = getattr(obj, "compound", None)
-        if label and compound is not None:  # a building: 富贵佳园 6号楼
-            return f"{compound.name} {label}"
-        return str(obj)
-
-
 class PremisesEditForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(
@@ -234,9 +225,15 @@ class PremisesForm(PremisesEditForm):
 
     field_order = ["name", "kind", "community", "compound", "building"]
 
-    community = _LabelledChoiceField(label=_("Community"), queryset=None, required=False)
-    compound = _LabelledChoiceField(label=_("Compound"), queryset=None, required=False)
-    building = _LabelledChoiceField(label=_("Building"), queryset=None, required=False)
+    community: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Community"), queryset=None, required=False
+    )
+    compound: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Compound"), queryset=None, required=False
+    )
+    building: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Building"), queryset=None, required=False
+    )
 
     def __init__(
         self, *args: Any, communities: Any, compounds: Any, buildings: Any, **kwargs: Any

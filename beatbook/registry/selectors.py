@@ -373,10 +373,13 @@ def premises_get(*, user: Any, pk: Any) -> Premises:
     return get_visible_or_404(premises_list(user=user), pk)
 
 
-def transfer_list(*, user: Any) -> QuerySet[TransferRequest]:
-    return TransferRequest.objects.visible_to(user).select_related(
-        "to_flat", "requested_by", "resident"
+def transfer_list(*, user: Any, status: str | None = None) -> QuerySet[TransferRequest]:
+    qs = TransferRequest.objects.visible_to(user).select_related(
+        "to_flat__building__compound", "requested_by", "decided_by", "resident"
     )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
 
 
 def transfer_get(*, user: Any, pk: Any) -> TransferRequest:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beatbook.core.scoping import Scope, scope_of
+from beatbook.core.shortcuts import as_object_id
 from beatbook.core.views import submit_form
 from beatbook.registry import selectors, services
 from beatbook.registry.forms import (
@@ -73,8 +74,7 @@ def _require(allowed: bool) -> None:
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return as_object_id(request.GET.get(name, ""))
 
 
 def _flat_label(flat: Flat) -> str:
@@ -882,12 +882,12 @@ def premises_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def transfer_list(request: HttpRequest) -> HttpResponse:
-    transfers = selectors.transfer_list(user=request.user)
     # The chief's list is a to-do list: pending requests unless asked otherwise.
     default = TransferStatus.PENDING if _scope(request).approves_transfers else "all"
     status = request.GET.get("status") or default
-    if status in TransferStatus.values:
-        transfers = transfers.filter(status=status)
+    transfers = selectors.transfer_list(
+        user=request.user, status=status if status in TransferStatus.values else None
+    )
     return render(
         request,
         "registry/transfer_list.html",

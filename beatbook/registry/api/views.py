@@ -23,7 +23,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from beatbook.core.api import validation_error_dict
-from beatbook.core.scoping import scope_of
 from beatbook.core.shortcuts import get_visible_or_404
 from beatbook.registry import selectors, services
 from beatbook.registry.api import filters
@@ -54,6 +53,11 @@ class SelectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_object(self) -> Any:
         queryset = self.get_queryset()
         return get_visible_or_404(queryset, self.kwargs["pk"])
+
+    def get_object_to_change(self) -> Any:
+        """The object a write acts on: scoped like a read, without the list's counts
+        (``respond`` reloads it with them afterwards)."""
+        return get_visible_or_404(self.selector(user=self.request.user), self.kwargs["pk"])
 
     def parse(
         self, serializer_class: type[serializers.Serializer], partial: bool = False
@@ -87,7 +91,7 @@ class WritableViewSet(SelectorViewSet):
         return self.respond(obj, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        obj = self.get_object()
+        obj = self.get_object_to_change()
         data = self.parse(self.update_serializer_class, partial=True)
         obj = self.update_service(actor=request.user, **{obj._meta.model_name: obj}, **data)
         return self.respond(obj)
@@ -236,9 +240,8 @@ class ResidentViewSet(WritableViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         resident = selectors.resident_read(user=request.user, pk=kwargs["pk"], purpose="api")
-        return self.render_resident(
-            resident, full_id_number=scope_of(request.user).sees_full_id_numbers
-        )
+        # id_number_for masks it anyway for roles that may not see it in full
+        return self.render_resident(resident, full_id_number=True)
 
     def render_resident(
         self, resident: Resident, *, full_id_number: bool, status_code: int = 200
