@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from beatbook.core import audit
 from beatbook.core.scoping import scope_of
 from beatbook.core.shortcuts import get_visible_or_404
+from beatbook.registry import addresses
 from beatbook.registry.idnumbers import id_key, mask_id_number
 from beatbook.registry.models import (
     Beat,
@@ -115,12 +116,16 @@ def building_list(
     if compound_name:
         qs = qs.filter(compound__name=compound_name)
     if number:
-        from beatbook.registry.addresses import normalize_building_number
-
-        qs = qs.filter(number=normalize_building_number(number))
+        qs = qs.filter(number=addresses.normalize_building_number(number))
     if with_counts:
-        qs = _with_counts(qs, user, "building", "flat__building").annotate(
+        # A building in scope is in scope whole (scopes are per building), so
+        # its counts need no scope filter of their own.
+        qs = qs.annotate(
+            household_count=_count(Flat.objects.all(), "pk", "building"),
             vacant_count=_count(Flat.objects.filter(status=FlatStatus.VACANT), "pk", "building"),
+            resident_count=_count(
+                Resident.objects.filter(moved_out_on__isnull=True), "pk", "flat__building"
+            ),
         )
     return qs
 
@@ -388,25 +393,45 @@ def transfer_get(*, user: Any, pk: Any) -> TransferRequest:
 
 @dataclass
 class BeatSummary:
-    communities: list[Community]
-    compounds: list[Compound]
-    #: every visible building, with household_count, vacant_count, resident_count
-    buildings: list[Building]
-    #: ids of the buildings the user is building head of
-    head_building_ids: frozenset[int]
-    household_count: int
-    resident_count: int
+    """My beat: communities with their compounds, each compound with its visible
+    buildings (``compound.visible_buildings``) and counts summed from them."""
+
+    groups: list[tuple[Community, list[Compound]]] = field(default_factory=list)
+    communities: list[Community] = field(default_factory=list)
+    compounds: list[Compound] = field(default_factory=list)
+    #: the buildings the user is building head of
+    my_buildings: list[Building] = field(default_factory=list)
+    building_count: int = 0
+    household_count: int = 0
+    resident_count: int = 0
 
 
 def my_beat(*, user: Any) -> BeatSummary:
-    """My communities, compounds and buildings with counts, in four queries."""
-    compounds = list(compound_list(user=user, with_counts=True).order_by("community__name", "name"))
+    """My communities, compounds and buildings with counts, in three queries.
+
+    Shows nothing to roles that see no residents (not even the communities a
+    system administrator configures)."""
+    scope = scope_of(user)
+    if not scope.sees_residents:
+        return BeatSummary()
     buildings = list(building_list(user=user, with_counts=True))
+    by_compound: dict[int, list[Building]] = defaultdict(list)
+    for building in buildings:
+        by_compound[building.compound_id].append(building)
+    compounds = list(compound_list(user=user).order_by("community__name", "name"))
+    for c in compounds:
+        mine = by_compound[c.pk]
+        c.visible_buildings = mine  # type: ignore[attr-defined]
+        c.building_count = len(mine)  # type: ignore[attr-defined]
+        c.household_count = sum(b.household_count for b in mine)  # type: ignore[attr-defined]
+        c.resident_count = sum(b.resident_count for b in mine)  # type: ignore[attr-defined]
+    communities = list(community_list(user=user))
     return BeatSummary(
-        communities=list(community_list(user=user)),
+        groups=[(m, [c for c in compounds if c.community_id == m.pk]) for m in communities],
+        communities=communities,
         compounds=compounds,
-        buildings=buildings,
-        head_building_ids=scope_of(user).building_ids,
-        household_count=sum(c.household_count for c in compounds),  # type: ignore[attr-defined]
-        resident_count=sum(c.resident_count for c in compounds),  # type: ignore[attr-defined]
+        my_buildings=[b for b in buildings if b.pk in scope.building_ids],
+        building_count=len(buildings),
+        household_count=sum(b.household_count for b in buildings),  # type: ignore[attr-defined]
+        resident_count=sum(b.resident_count for b in buildings),  # type: ignore[attr-defined]
     )

@@ -163,31 +163,8 @@ def _paginate(request: HttpRequest, qs: Any) -> Any:
 
 @login_required
 def my_beat(request: HttpRequest) -> HttpResponse:
-    # The registry shows nothing to roles that see no residents, even the
-    # communities a system administrator configures.
-    summary = selectors.my_beat(user=request.user) if _scope(request).sees_residents else None
-    groups: list[tuple[Community, list[Compound]]] = []
-    if summary is not None:
-        by_community: dict[int, list[Compound]] = {}
-        for compound in summary.compounds:
-            by_community.setdefault(compound.community_id, []).append(compound)
-        groups = [(c, by_community.get(c.pk, [])) for c in summary.communities]
-        by_compound: dict[int, list[Building]] = {}
-        for building in summary.buildings:
-            by_compound.setdefault(building.compound_id, []).append(building)
-        for compound in summary.compounds:
-            compound.visible_buildings = by_compound.get(compound.pk, [])  # type: ignore[attr-defined]
-        my_buildings = [b for b in summary.buildings if b.pk in summary.head_building_ids]
-    return render(
-        request,
-        "registry/my_beat.html",
-        {
-            "summary": summary,
-            "groups": groups,
-            "my_buildings": my_buildings if summary is not None else [],
-            "building_count": _total(summary.compounds, "building_count") if summary else 0,
-        },
-    )
+    summary = selectors.my_beat(user=request.user)
+    return render(request, "registry/my_beat.html", {"summary": summary})
 
 
 @login_required
