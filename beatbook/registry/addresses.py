@@ -109,6 +109,11 @@ def floor_of_room(room: str) -> int | None:
     return None
 
 
+def sort_key(number: str) -> int:
+    """Numbered buildings and entrances sort by number (2 before 10); named ones first."""
+    return int(number) if number.isdigit() else 0
+
+
 def building_label(number: str) -> str:
     return f"{number}号楼" if number.isdigit() else number
 

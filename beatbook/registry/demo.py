@@ -466,13 +466,18 @@ def _build_compound(spec: CompoundSpec, community: Community) -> Counter[str]:
 
     buildings = Building.objects.bulk_create(
         [
-            Building(compound=compound, number=b.number, floors=b.floors, sort_key=int(b.number))
+            Building(
+                compound=compound,
+                number=b.number,
+                floors=b.floors,
+                sort_key=addresses.sort_key(b.number),
+            )
             for b in spec.buildings
         ]
     )
     counts["buildings"] += len(buildings)
     entrance_rows = [
-        Entrance(building=building, number=str(n), sort_key=n)
+        Entrance(building=building, number=str(n), sort_key=addresses.sort_key(str(n)))
         for building, b in zip(buildings, spec.buildings, strict=True)
         for n in range(1, b.entrances + 1)
     ]
@@ -527,7 +532,7 @@ def _build_compound(spec: CompoundSpec, community: Community) -> Counter[str]:
                     sex=m.sex,
                     birth_date=birth,
                     phones=phones,
-                    phones_text=" ".join(phones)[:255],
+                    phones_text=Resident.phones_text_of(phones),
                     population_type=m.population_type,
                     relation=m.relation,
                     is_head=i == 0,
@@ -617,13 +622,21 @@ def _ensure_users(
             user.save()
             user.beats.set([beats[name] for name in spec.beats])
             user.communities.set([communities[name] for name in spec.communities])
-            user.head_of_buildings.set(_buildings(spec.head_of))
+            user.head_of_buildings.set(_buildings(spec.head_of, communities))
             created["users"] += 1
         users.append(user)
     return users
 
 
-def _buildings(refs: Iterable[tuple[str, str]]) -> list[Building]:
+def _buildings(
+    refs: Iterable[tuple[str, str]], communities: dict[str, Community]
+) -> list[Building]:
+    """The demo's own buildings, looked up inside the demo's communities (a
+    real compound may share a demo compound's name elsewhere in the city)."""
+    community_of = {spec.name: communities[spec.community] for spec in COMPOUNDS}
     return [
-        Building.objects.get(compound__name=compound, number=number) for compound, number in refs
+        Building.objects.get(
+            compound__community=community_of[compound], compound__name=compound, number=number
+        )
+        for compound, number in refs
     ]

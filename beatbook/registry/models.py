@@ -202,7 +202,7 @@ class Building(models.Model):
         return self.name or addresses.building_label(self.number)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.sort_key = int(self.number) if self.number.isdigit() else 0
+        self.sort_key = addresses.sort_key(self.number)
         super().save(*args, **kwargs)
 
 
@@ -237,7 +237,7 @@ class Entrance(models.Model):
         return addresses.entrance_label(self.number)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.sort_key = int(self.number) if self.number.isdigit() else 0
+        self.sort_key = addresses.sort_key(self.number)
         super().save(*args, **kwargs)
 
 
@@ -478,8 +478,13 @@ class Resident(models.Model):
     def moved_out(self) -> bool:
         return self.moved_out_on is not None
 
+    @staticmethod
+    def phones_text_of(phones: list[str] | None) -> str:
+        """What ``phones_text`` holds for these phones (set by save(); bulk loaders call it)."""
+        return " ".join(phones or [])[:255]
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.phones_text = " ".join(self.phones or [])[:255]
+        self.phones_text = self.phones_text_of(self.phones)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "phones" in update_fields:
             kwargs["update_fields"] = {*update_fields, "phones_text"}

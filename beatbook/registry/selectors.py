@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from beatbook.core import audit
 from beatbook.core.scoping import scope_of
@@ -72,6 +73,10 @@ def community_list(*, user: Any, beat: int | None = None) -> QuerySet[Community]
 
 
 def community_get(*, user: Any, pk: Any) -> Community:
+    """A community's registry page: only for roles that see residents (the
+    system administrator configures communities elsewhere)."""
+    if not scope_of(user).sees_residents:
+        raise Http404
     return get_visible_or_404(Community.objects.visible_to(user).select_related("beat"), pk)
 
 

@@ -201,9 +201,10 @@ def compound_update(*, actor: Any, compound: Compound, **changes: Any) -> Compou
 
 
 def _readdress(flats: Any) -> None:
-    for flat in flats.select_related("building__compound", "entrance"):
+    changed = list(flats.select_related("building__compound", "entrance"))
+    for flat in changed:
         flat.address = flat.compute_address()
-        flat.save(update_fields=["address"])
+    Flat.objects.bulk_update(changed, ["address"], batch_size=500)
 
 
 BUILDING_FIELDS = ("number", "name", "floors")

@@ -170,8 +170,6 @@ def my_beat(request: HttpRequest) -> HttpResponse:
 @login_required
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _scope(request)
-    if not scope.sees_residents:
-        raise Http404
     community = selectors.community_get(user=request.user, pk=pk)
     compounds = list(
         selectors.compound_list(user=request.user, community=community.pk, with_counts=True)
