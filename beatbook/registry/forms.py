@@ -245,18 +245,3 @@ class PremisesForm(PremisesEditForm):
         self.fields["community"].empty_label = _("— from the compound or building —")  # type: ignore[attr-defined]
         self.fields["compound"].empty_label = _("— not in a compound —")  # type: ignore[attr-defined]
         self.fields["building"].empty_label = _("— not in a building —")  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        building, compound = data.get("building"), data.get("compound")
-        # The most precise place chosen decides the others.
-        if building is not None:
-            data["compound"] = building.compound
-            data["community"] = building.compound.community
-        elif compound is not None:
-            data["community"] = compound.community
-        if data.get("community") is None and "community" not in self.errors:
-            self.add_error(
-                "community", _("Choose the community (or a compound or building in it).")
-            )
-        return data

@@ -944,8 +944,8 @@ PREMISES_FIELDS = (*PREMISES_EDITABLE_FIELDS, "compound_id", "building_id")
 def premises_create(
     *,
     actor: Any,
-    community: Community,
     name: str,
+    community: Community | None = None,
     kind: str = PremisesKind.SHOP,
     compound: Compound | None = None,
     building: Building | None = None,
@@ -955,12 +955,20 @@ def premises_create(
     licence_number: str = "",
     notes: str = "",
 ) -> Premises:
+    """Register premises where they are: a building (which decides the compound
+    and community), or a compound (which decides the community), or a community."""
     scope = _require_registry_editor(actor)
     if building is not None:
         _require_building_in_scope(scope, building)
         compound = building.compound
         community = compound.community
-    elif community.pk not in scope.community_ids:
+    elif community is None and compound is not None:
+        community = compound.community
+    if community is None:
+        raise ValidationError(
+            {"community": _("Choose the community (or a compound or building in it).")}
+        )
+    if building is None and community.pk not in scope.community_ids:
         raise PermissionDenied(_("This community is outside your jurisdiction."))
     if compound is not None and compound.community_id != community.pk:
         raise ValidationError({"compound": _("The compound is not in this community.")})

@@ -361,19 +361,6 @@ class PremisesCreateSerializer(PremisesUpdateSerializer):
     )
     name = serializers.CharField(max_length=200)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        building, compound = attrs.get("building"), attrs.get("compound")
-        if "community" not in attrs:
-            if building is not None:
-                attrs["community"] = building.compound.community
-            elif compound is not None:
-                attrs["community"] = compound.community
-            else:
-                raise serializers.ValidationError(
-                    {"community": [self.fields["community"].error_messages["required"]]}
-                )
-        return attrs
-
 
 class TransferRequestCreateSerializer(serializers.Serializer):
     to_flat = VisibleRelatedField(Flat, selectors.flat_list)

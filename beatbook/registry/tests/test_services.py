@@ -1551,3 +1551,17 @@ def test_audit_chain_valid_after_a_day_of_work(world: Any) -> None:
     result = audit.verify()
     assert result.ok, result
     assert result.checked == AuditEntry.objects.count() >= 24 + 10 + 8
+
+
+def test_premises_place_is_derived_from_the_most_precise_one(world: Any) -> None:
+    in_compound = services.premises_create(
+        actor=world.officer_a, name="小区便利店", compound=world.compound_a
+    )
+    assert (in_compound.community, in_compound.compound) == (world.community_a, world.compound_a)
+    in_building = services.premises_create(
+        actor=world.officer_a, name="楼下理发店", building=world.building_a
+    )
+    assert (in_building.community, in_building.compound) == (world.community_a, world.compound_a)
+    with pytest.raises(ValidationError) as exc:
+        services.premises_create(actor=world.officer_a, name="无处可放")
+    assert set(exc.value.error_dict) == {"community"}
