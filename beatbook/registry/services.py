@@ -225,6 +225,7 @@ def building_create(
                 % {"n": addresses.building_label(number), "c": compound.name}
             }
         )
+    floors = _clean_whole_number(floors, "floors", FLOORS_RANGE)
     building = Building(compound=compound, number=number, name=name.strip(), floors=floors)
     with transaction.atomic():
         building.save()
@@ -259,6 +260,8 @@ def building_update(*, actor: Any, building: Building, **changes: Any) -> Buildi
             )
     if "name" in changes:
         changes["name"] = (changes["name"] or "").strip()
+    if "floors" in changes:
+        changes["floors"] = _clean_whole_number(changes["floors"], "floors", FLOORS_RANGE)
     with transaction.atomic():
         before, after = _apply_changes(building, changes, BUILDING_FIELDS)
         if not after:
@@ -295,6 +298,26 @@ def _clean_area(value: Any) -> Decimal | None:
     return area.quantize(Decimal("0.01"))
 
 
+FLOORS_RANGE = (1, 200)  # storeys a building has
+FLOOR_RANGE = (-10, 200)  # the floor a flat is on (basements below 0)
+
+
+def _clean_whole_number(value: Any, field: str, bounds: tuple[int, int]) -> int | None:
+    """A whole number within ``bounds``, or None when not given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    low, high = bounds
+    try:
+        number = int(str(value).strip())
+    except ValueError as exc:
+        raise ValidationError({field: _("Enter a whole number.")}) from exc
+    if not low <= number <= high:
+        raise ValidationError(
+            {field: _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}}
+        )
+    return number
+
+
 def entrance_get_or_create(*, building: Building, number: str) -> Entrance:
     number = addresses.normalize_entrance_number(number)
     entrance, _created = Entrance.objects.get_or_create(building=building, number=number)
@@ -320,6 +343,7 @@ def flat_create(
     if status not in FlatStatus.values:
         raise ValidationError({"status": _("Unknown flat status.")})
     area_m2 = _clean_area(area_m2)
+    floor = _clean_whole_number(floor, "floor", FLOOR_RANGE)
     with transaction.atomic():
         entrance = (
             entrance_get_or_create(building=building, number=entrance_number)
@@ -360,6 +384,8 @@ def flat_update(*, actor: Any, flat: Flat, **changes: Any) -> Flat:
         raise ValidationError({"__all__": f"unknown fields: {sorted(unknown)}"})
     if "status" in changes and changes["status"] not in FlatStatus.values:
         raise ValidationError({"status": _("Unknown flat status.")})
+    if "floor" in changes:
+        changes["floor"] = _clean_whole_number(changes["floor"], "floor", FLOOR_RANGE)
     if "room" in changes:
         changes["room"] = addresses.normalize_room(changes["room"])
         if not changes["room"]:

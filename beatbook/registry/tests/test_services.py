@@ -1565,3 +1565,27 @@ def test_premises_place_is_derived_from_the_most_precise_one(world: Any) -> None
     with pytest.raises(ValidationError) as exc:
         services.premises_create(actor=world.officer_a, name="无处可放")
     assert set(exc.value.error_dict) == {"community"}
+
+
+@pytest.mark.parametrize("floors", [0, -3, 201, "many"])
+def test_building_floors_out_of_range_is_a_field_error(world: Any, floors: Any) -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.building_create(
+            actor=world.officer_a, compound=world.compound_a, number="99", floors=floors
+        )
+    assert set(exc.value.error_dict) == {"floors"}
+    with pytest.raises(ValidationError) as exc:
+        services.building_update(actor=world.officer_a, building=world.building_a, floors=floors)
+    assert set(exc.value.error_dict) == {"floors"}
+
+
+@pytest.mark.parametrize("floor", [-11, 201, "x"])
+def test_flat_floor_out_of_range_is_a_field_error(world: Any, floor: Any) -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.flat_create(
+            actor=world.officer_a, building=world.building_a, room="909", floor=floor
+        )
+    assert set(exc.value.error_dict) == {"floor"}
+    with pytest.raises(ValidationError) as exc:
+        services.flat_update(actor=world.officer_a, flat=world.flat_a, floor=floor)
+    assert set(exc.value.error_dict) == {"floor"}
