@@ -147,22 +147,19 @@ class ResidentForm(BootstrapForm):
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
-    def passport_only(self) -> dict[str, Any]:
-        """Sex and birth date are read from a Chinese ID number; only a passport needs them typed."""
-        data = self.cleaned_data
-        if data["document_type"] == DocumentType.PASSPORT:
-            return {"sex": data.get("sex") or "", "birth_date": data.get("birth_date")}
-        return {}
-
     def service_fields(self) -> dict[str, Any]:
         return {key: self.cleaned_data.get(key) for key in RESIDENT_DETAIL_FIELDS}
 
     def document_fields(self) -> dict[str, Any]:
+        """The document, with the sex and birth date as typed: the services keep
+        those only for a passport (a Chinese ID number carries its own)."""
         data = self.cleaned_data
         return {
             "document_type": data["document_type"],
             "id_number": data["id_number"],
             "passport_country": data.get("passport_country") or "",
+            "sex": data.get("sex") or "",
+            "birth_date": data.get("birth_date"),
         }
 
 

@@ -38,7 +38,16 @@ class StationQuerySet(ScopedQuerySet):
         scope = scope_of(user)
         if scope.administers:
             return self.all()
-        return self.filter(id__in=sorted(scope.station_ids))
+        # the stations of the user's beats and of the buildings they head
+        # (possibly in another station), found by this query, not by scope_of
+        return self.filter(
+            Q(id__in=Beat.objects.filter(id__in=sorted(scope.beat_ids)).values("station_id"))
+            | Q(
+                id__in=Building.objects.filter(id__in=sorted(scope.building_ids)).values(
+                    "compound__community__beat__station_id"
+                )
+            )
+        )
 
 
 class Station(models.Model):

@@ -598,7 +598,6 @@ def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
             flat=flat,
             **form.service_fields(),
             **form.document_fields(),
-            **form.passport_only(),
         ),
         lambda r: reverse("registry:flat-detail", args=[flat.pk]),
         _("Resident registered."),
@@ -650,7 +649,6 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
             resident=resident,
             **form.service_fields(),
             **form.document_fields(),
-            **form.passport_only(),
         )
 
     done = submit_form(

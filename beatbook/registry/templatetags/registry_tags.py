@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django import template
@@ -18,11 +17,6 @@ register = template.Library()
 @register.filter
 def phone(value: str | None) -> str:
     return format_phone(value) if value else ""
-
-
-@register.filter
-def phone_list(values: Iterable[str] | None) -> str:
-    return ", ".join(format_phone(v) for v in (values or []) if v)
 
 
 @register.filter
