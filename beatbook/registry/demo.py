@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -445,9 +444,11 @@ def load(*, password: str | None = None) -> LoadResult:
             )
         logins = []
         for user in users:
-            secret = password or secrets.token_urlsafe(12)
-            account_services.user_set_password(actor=None, user=user, password=secret)
-            logins.append((user.username, secret, user.role))
+            # a blank password: the service generates one and gives it back
+            result = account_services.user_set_password(
+                actor=None, user=user, password=password or ""
+            )
+            logins.append((user.username, result.password, user.role))
     return LoadResult(logins=logins, created=dict(created))
 
 

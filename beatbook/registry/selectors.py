@@ -9,9 +9,7 @@ from typing import Any
 
 from django.db.models import (
     CharField,
-    Count,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -23,7 +21,7 @@ from django.http import Http404
 
 from beatbook.core import audit
 from beatbook.core.scoping import scope_of
-from beatbook.core.shortcuts import get_visible_or_404
+from beatbook.core.shortcuts import get_visible_or_404, subquery_count
 from beatbook.registry import addresses
 from beatbook.registry.idnumbers import id_key, mask_id_number
 from beatbook.registry.models import (
@@ -41,22 +39,11 @@ from beatbook.registry.models import (
 from beatbook.registry.phones import PhoneError, normalize_phone
 
 
-def _count(qs: QuerySet[Any], outer: str, group: str) -> Coalesce:
-    sub = (
-        qs.filter(**{group: OuterRef(outer)})
-        .order_by()
-        .values(group)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
-
-
 def _with_counts(qs: QuerySet[Any], user: Any, flat_path: str, resident_path: str) -> QuerySet[Any]:
     return qs.annotate(
-        household_count=_count(Flat.objects.visible_to(user), "pk", flat_path),
-        resident_count=_count(
-            Resident.objects.visible_to(user).filter(moved_out_on__isnull=True), "pk", resident_path
+        household_count=subquery_count(Flat.objects.visible_to(user), flat_path),
+        resident_count=subquery_count(
+            Resident.objects.visible_to(user).filter(moved_out_on__isnull=True), resident_path
         ),
     )
 
@@ -90,7 +77,7 @@ def compound_list(
         qs = qs.filter(community__beat_id=beat)
     if with_counts:
         qs = _with_counts(qs, user, "building__compound", "flat__building__compound").annotate(
-            building_count=_count(Building.objects.visible_to(user), "pk", "compound")
+            building_count=subquery_count(Building.objects.visible_to(user), "compound")
         )
     return qs
 
@@ -126,10 +113,10 @@ def building_list(
         # A building in scope is in scope whole (scopes are per building), so
         # its counts need no scope filter of their own.
         qs = qs.annotate(
-            household_count=_count(Flat.objects.all(), "pk", "building"),
-            vacant_count=_count(Flat.objects.filter(status=FlatStatus.VACANT), "pk", "building"),
-            resident_count=_count(
-                Resident.objects.filter(moved_out_on__isnull=True), "pk", "flat__building"
+            household_count=subquery_count(Flat.objects.all(), "building"),
+            vacant_count=subquery_count(Flat.objects.filter(status=FlatStatus.VACANT), "building"),
+            resident_count=subquery_count(
+                Resident.objects.filter(moved_out_on__isnull=True), "flat__building"
             ),
         )
     return qs
@@ -246,7 +233,7 @@ def flat_list(
         current = Resident.objects.filter(moved_out_on__isnull=True)
         head = current.filter(flat=OuterRef("pk"), is_head=True).order_by().values("name")[:1]
         qs = qs.annotate(
-            resident_count=_count(current, "pk", "flat"),
+            resident_count=subquery_count(current, "flat"),
             head_name=Coalesce(Subquery(head, output_field=CharField()), Value("")),
         )
     return qs

@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beatbook.core.scoping import Scope, scope_of
-from beatbook.core.shortcuts import as_object_id
-from beatbook.core.views import submit_form
+from beatbook.core.views import int_param, submit_form
 from beatbook.registry import selectors, services
 from beatbook.registry.forms import (
     BuildingForm,
@@ -71,10 +70,6 @@ def _require(allowed: bool) -> None:
     """Refuse a page whose action the role cannot take (the service would refuse the save)."""
     if not allowed:
         raise PermissionDenied(_("Your role does not allow this."))
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    return as_object_id(request.GET.get(name, ""))
 
 
 def _flat_label(flat: Flat) -> str:
@@ -470,7 +465,7 @@ def flat_status(request: HttpRequest, pk: int) -> HttpResponse:
 def resident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     community, compound, building = (
-        _int_param(request, k) for k in ("community", "compound", "building")
+        int_param(request, k) for k in ("community", "compound", "building")
     )
     moved_out = {"current": False, "moved_out": True}.get(request.GET.get("show", ""))
     residents = selectors.resident_list(
@@ -702,7 +697,7 @@ def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def validate_id_number(request: HttpRequest) -> HttpResponse:
     """Inline check of the ID number field (htmx, on leaving the field)."""
-    flat_pk, resident_pk = _int_param(request, "flat"), _int_param(request, "resident")
+    flat_pk, resident_pk = int_param(request, "flat"), int_param(request, "resident")
     flat = selectors.flat_get(user=request.user, pk=flat_pk) if flat_pk else None
     resident = selectors.resident_get(user=request.user, pk=resident_pk) if resident_pk else None
     typed = {k: request.POST.get(k, "").strip() for k in services.DOCUMENT_FIELDS}
@@ -756,7 +751,7 @@ def validate_phones(request: HttpRequest) -> HttpResponse:
 @login_required
 def premises_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    filters = {k: _int_param(request, k) for k in ("community", "compound", "building")}
+    filters = {k: int_param(request, k) for k in ("community", "compound", "building")}
     premises = selectors.premises_list(user=request.user, search=q, **filters)
     return render(
         request,
@@ -789,7 +784,7 @@ def premises_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def premises_create(request: HttpRequest) -> HttpResponse:
     _require(_scope(request).edits_registry)
-    initial = {k: _int_param(request, k) for k in ("community", "compound", "building")}
+    initial = {k: int_param(request, k) for k in ("community", "compound", "building")}
     form = _bind(
         PremisesForm,
         request,
