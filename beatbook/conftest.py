@@ -22,6 +22,8 @@ def pytest_configure(config: Any) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests fetch static files (the API docs' assets) without collectstatic.
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @dataclass

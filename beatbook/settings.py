@@ -6,6 +6,8 @@ BEATBOOK_HOME     where var/ lives (default: the current directory)
 SECRET_KEY        required in production; otherwise kept in var/secret_key
 AUDIT_KEY         key of the audit log's HMAC chain (default: SECRET_KEY)
 DEBUG             "1" to enable debug pages (never in production)
+WHITENOISE_USE_FINDERS  "1" to serve static files from the source folders
+                  without collectstatic (default: DEBUG)
 ALLOWED_HOSTS     comma-separated (default: localhost,127.0.0.1)
 """
 
@@ -160,14 +162,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", HOME / "var" / "static"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-# WhiteNoise serves from the finders when collectstatic has not run; it only
-# needs the directory to exist.
+# WhiteNoise needs the directory to exist, even before collectstatic has run.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Serve static files straight from the source folders (development) instead
+# of STATIC_ROOT, whose pre-compressed copies ``beatbook serve`` collects.
+WHITENOISE_USE_FINDERS = _env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -19,11 +18,3 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
-
-handler400 = "beatbook.core.views.bad_request"
-handler403 = "beatbook.core.views.permission_denied"
-handler404 = "beatbook.core.views.page_not_found"
-handler500 = "beatbook.core.views.server_error"
-
-if settings.DEBUG:  # pragma: no cover
-    pass

@@ -7,24 +7,27 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from beatbook.accounts import selectors
+from beatbook.accounts import selectors, services
 from beatbook.accounts.models import Role, User
 from beatbook.core.forms import BootstrapForm
+from beatbook.registry import selectors as registry_selectors
 from beatbook.registry.models import Beat, Community, Station
 
 
-class BeatChoiceField(forms.ModelChoiceField):
+class _BeatLabel:
     def label_from_instance(self, obj: Beat) -> str:
         return f"{obj.station.name} · {obj.name}"
 
 
-class BeatMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Beat) -> str:
-        return f"{obj.station.name} · {obj.name}"
+class BeatChoiceField(_BeatLabel, forms.ModelChoiceField):
+    pass
+
+
+class BeatMultipleChoiceField(_BeatLabel, forms.ModelMultipleChoiceField):
+    pass
 
 
 class CommunityMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -53,15 +56,12 @@ class CommunityForm(BootstrapForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["beat"].queryset = selectors.beat_list(user=user)  # type: ignore[attr-defined]
+        self.fields["beat"].queryset = registry_selectors.beat_list(user=user)  # type: ignore[attr-defined]
 
 
-class CommunityMoveForm(BootstrapForm):
+class CommunityMoveForm(CommunityForm):
     beat = BeatChoiceField(label=_("New beat"), queryset=Beat.objects.none())
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["beat"].queryset = selectors.beat_list(user=user)  # type: ignore[attr-defined]
+    name = None  # type: ignore[assignment]  # the community keeps its name
 
 
 class _PasswordMixin:
@@ -115,19 +115,12 @@ class UserCreateForm(_PasswordMixin, UserEditForm):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
+        validators=[User.username_validator],
         widget=forms.TextInput(
             attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
     password = _password_field(_("Initial password"))
-
-    def clean_username(self) -> str:
-        username: str = self.cleaned_data["username"].strip()
-        try:
-            User.username_validator(username)
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
-        return username
 
     def _password_user(self) -> User | None:
         return User(
@@ -151,10 +144,11 @@ _NUMBER_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
 class AssignmentForm(BootstrapForm):
-    """What a user covers; only the sets that matter for their role are shown.
+    """What a user covers; only the sets that fit their role are shown.
 
     Buildings are kept by unticking the current ones and added by compound
-    name + building numbers, since the administrator sees no flats or people.
+    (“community / compound”, or a compound name only one community uses) and
+    building numbers, since the administrator sees no flats or people.
     """
 
     beats = BeatMultipleChoiceField(
@@ -179,7 +173,7 @@ class AssignmentForm(BootstrapForm):
     add_compound = forms.CharField(
         label=_("Compound"),
         required=False,
-        max_length=100,
+        max_length=200,
         widget=forms.TextInput(attrs={"list": "compound-names", "autocomplete": "off"}),
     )
     add_numbers = forms.CharField(
@@ -193,24 +187,24 @@ class AssignmentForm(BootstrapForm):
     def __init__(self, *args: Any, user: Any, target: User, **kwargs: Any) -> None:
         self.admin = user
         self.target = target
-        self.kinds = selectors.assignable_kinds(target.role)
+        self.kinds = services.assignable_kinds(target.role)
+        # target comes from selectors.user_get, with its assignments prefetched
+        current_buildings = list(target.head_of_buildings.all())
         initial = kwargs.setdefault("initial", {})
-        current_buildings = [b.pk for b in target.head_of_buildings.all()]
         initial.setdefault("beats", [b.pk for b in target.beats.all()])
         initial.setdefault("communities", [c.pk for c in target.communities.all()])
-        initial.setdefault("buildings", current_buildings)
+        initial.setdefault("buildings", [b.pk for b in current_buildings])
         super().__init__(*args, **kwargs)
         if "beats" in self.kinds:
-            self.fields["beats"].queryset = selectors.beat_list(user=user)  # type: ignore[attr-defined]
+            self.fields["beats"].queryset = registry_selectors.beat_list(user=user)  # type: ignore[attr-defined]
         else:
             del self.fields["beats"]
         if "communities" in self.kinds:
-            self.fields["communities"].queryset = selectors.community_list(user=user)  # type: ignore[attr-defined]
+            self.fields["communities"].queryset = registry_selectors.community_list(user=user)  # type: ignore[attr-defined]
         else:
             del self.fields["communities"]
         if "buildings" in self.kinds:
-            refs = selectors.building_refs(user=user, ids=current_buildings)
-            self.fields["buildings"].choices = [(r.id, r.label) for r in refs]  # type: ignore[attr-defined]
+            self.fields["buildings"].choices = [(b.pk, str(b)) for b in current_buildings]  # type: ignore[attr-defined]
         else:
             for name in ("buildings", "add_compound", "add_numbers"):
                 del self.fields[name]
@@ -219,7 +213,7 @@ class AssignmentForm(BootstrapForm):
         data = super().clean() or {}
         if "buildings" not in self.kinds:
             return data
-        compound = (data.get("add_compound") or "").strip()
+        compound = data.get("add_compound") or ""
         numbers = [n for n in _NUMBER_SPLIT.split(data.get("add_numbers") or "") if n]
         added: list[int] = []
         if numbers and not compound:
@@ -227,12 +221,11 @@ class AssignmentForm(BootstrapForm):
         elif compound and not numbers:
             self.add_error("add_numbers", _("Give at least one building number."))
         elif compound:
-            if not selectors.building_numbers(user=self.admin, compound_name=compound):
-                self.add_error("add_compound", _("No compound with this name has buildings."))
+            found = selectors.compound_buildings(user=self.admin, text=compound)
+            if found.compound is None:
+                self.add_error("add_compound", compound_error(compound, found))
             else:
-                added, missing = selectors.buildings_by_number(
-                    user=self.admin, compound_name=compound, numbers=numbers
-                )
+                added, missing = found.resolve(numbers)
                 if missing:
                     self.add_error(
                         "add_numbers",
@@ -254,6 +247,16 @@ class AssignmentForm(BootstrapForm):
                 user=self.admin, ids=self.cleaned_data["building_ids"]
             )
         return out
+
+
+def compound_error(text: str, found: selectors.CompoundBuildings) -> str:
+    """Why ``text`` names no single compound (shown on the form and by the htmx hint)."""
+    if found.matches:
+        return _(
+            "Compounds named “%(name)s” exist in several communities: %(communities)s. "
+            "Choose one as “community / compound”."
+        ) % {"name": text.strip(), "communities": "、".join(m.community for m in found.matches)}
+    return str(_("No compound with this name has buildings."))
 
 
 class UserFilterForm(BootstrapForm):

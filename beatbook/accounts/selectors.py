@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from beatbook.accounts.models import Role, User
 from beatbook.core.scoping import scope_of
-from beatbook.registry.addresses import building_label, normalize_building_number
+from beatbook.core.shortcuts import get_visible_or_404, subquery_count
+from beatbook.registry import selectors as registry_selectors
+from beatbook.registry.addresses import normalize_building_number
 from beatbook.registry.models import Beat, Building, Community, Compound, Station
 
 
@@ -26,40 +27,7 @@ def _administers(user: Any) -> bool:
 
 
 def station_list(*, user: Any) -> QuerySet[Station]:
-    return Station.objects.visible_to(user).annotate(
-        beat_count=Count("beats", distinct=True), user_count=Count("users", distinct=True)
-    )
-
-
-def beat_list(*, user: Any) -> QuerySet[Beat]:
-    return (
-        Beat.objects.visible_to(user)
-        .select_related("station")
-        .annotate(community_count=Count("communities", distinct=True))
-        .order_by("station__name", "name")
-    )
-
-
-def community_list(*, user: Any) -> QuerySet[Community]:
-    return (
-        Community.objects.visible_to(user)
-        .select_related("beat__station")
-        .order_by("beat__station__name", "beat__name", "name")
-    )
-
-
-def beat_get(*, user: Any, pk: Any) -> Beat:
-    try:
-        return Beat.objects.visible_to(user).select_related("station").get(pk=pk)
-    except (Beat.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-
-
-def community_get(*, user: Any, pk: Any) -> Community:
-    try:
-        return Community.objects.visible_to(user).select_related("beat__station").get(pk=pk)
-    except (Community.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return Station.objects.visible_to(user)
 
 
 @dataclass
@@ -75,14 +43,17 @@ class StationNode:
 
 
 def structure_tree(*, user: Any) -> list[StationNode]:
-    """Stations → beats → communities, in three queries."""
-    nodes = {s.pk: StationNode(s) for s in station_list(user=user).order_by("name")}
+    """Stations (with ``user_count``) → beats → communities, in three queries."""
+    stations = station_list(user=user).annotate(
+        user_count=subquery_count(User.objects.all(), "station")
+    )
+    nodes = {s.pk: StationNode(s) for s in stations.order_by("name")}
     beat_nodes: dict[int, BeatNode] = {}
-    for beat in beat_list(user=user):
+    for beat in registry_selectors.beat_list(user=user):
         beat_nodes[beat.pk] = BeatNode(beat)
         if beat.station_id in nodes:
             nodes[beat.station_id].beats.append(beat_nodes[beat.pk])
-    for community in community_list(user=user):
+    for community in registry_selectors.community_list(user=user):
         if community.beat_id in beat_nodes:
             beat_nodes[community.beat_id].communities.append(community)
     return list(nodes.values())
@@ -125,13 +96,17 @@ def user_list(
     return _with_assignments(qs).order_by("-is_active", "username")
 
 
+def community_get(*, user: Any, pk: Any) -> Community:
+    """A community to configure (``registry.selectors.community_get`` is its
+    registry page, which the system administrator does not see)."""
+    return get_visible_or_404(
+        Community.objects.visible_to(user).select_related("beat__station"), pk
+    )
+
+
 def user_get(*, user: Any, pk: Any) -> User:
-    if not _administers(user):
-        raise Http404
-    try:
-        return _with_assignments(User.objects.all()).get(pk=pk)
-    except (User.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    qs = User.objects.all() if _administers(user) else User.objects.none()
+    return get_visible_or_404(_with_assignments(qs), pk)
 
 
 def user_role_counts(*, user: Any) -> list[tuple[str, str, int]]:
@@ -146,52 +121,77 @@ def user_role_counts(*, user: Any) -> list[tuple[str, str, int]]:
 # --- names of compounds and buildings, for assigning building heads --------
 
 
-def compound_names(*, user: Any, station: int | None = None) -> list[str]:
-    """Compound names (nothing else), limited to a station when given."""
+@dataclass(frozen=True)
+class CompoundRef:
+    """A compound as the administrator names it. Compound names repeat across
+    communities (they are unique only within one), hence the community."""
+
+    id: int
+    name: str
+    community: str
+
+    def __str__(self) -> str:
+        return f"{self.community} / {self.name}"
+
+
+def _compound_refs(qs: QuerySet[Compound]) -> list[CompoundRef]:
+    rows = qs.order_by("name", "community__name").values_list("id", "name", "community__name")
+    return [CompoundRef(pk, name, community) for pk, name, community in rows]
+
+
+def compound_refs(*, user: Any, station: int | None = None) -> list[CompoundRef]:
+    """Every compound (names only), limited to a station when given."""
     if not _administers(user):
         return []
     qs = Compound.objects.all()
     if station:
         qs = qs.filter(community__beat__station_id=station)
-    return list(qs.order_by("name").values_list("name", flat=True))
-
-
-def building_numbers(*, user: Any, compound_name: str) -> list[str]:
-    """The building numbers of one compound, in natural order."""
-    if not _administers(user) or not compound_name.strip():
-        return []
-    return list(
-        Building.objects.filter(compound__name=compound_name.strip())
-        .order_by("sort_key", "number")
-        .values_list("number", flat=True)
-    )
+    return _compound_refs(qs)
 
 
 @dataclass(frozen=True)
-class BuildingRef:
-    id: int
-    compound_name: str
-    number: str
-    label: str
+class CompoundBuildings:
+    """What a compound typed on the assignment form stands for."""
 
-    def __str__(self) -> str:
-        return self.label
+    #: the compounds the text names: one, none, or several (a bare name
+    #: shared by compounds of several communities)
+    matches: list[CompoundRef]
+    #: building number → id, in natural order, when the text names one compound
+    numbers: dict[str, int]
+
+    @property
+    def compound(self) -> CompoundRef | None:
+        return self.matches[0] if len(self.matches) == 1 else None
+
+    def resolve(self, typed: list[str]) -> tuple[list[int], list[str]]:
+        """Building numbers as typed ("6", "6号楼") → (ids found, numbers not found)."""
+        wanted = {normalize_building_number(n): n for n in typed if n.strip()}
+        missing = [n for norm, n in wanted.items() if norm not in self.numbers]
+        return [self.numbers[norm] for norm in wanted if norm in self.numbers], missing
 
 
-def buildings_by_number(
-    *, user: Any, compound_name: str, numbers: list[str]
-) -> tuple[list[int], list[str]]:
-    """Resolve building numbers of a compound to ids; returns (ids, numbers not found)."""
-    if not _administers(user):
-        return [], list(numbers)
-    wanted = {normalize_building_number(n): n for n in numbers if n.strip()}
-    found = dict(
-        Building.objects.filter(
-            compound__name=compound_name.strip(), number__in=list(wanted)
-        ).values_list("number", "id")
+def compound_buildings(*, user: Any, text: str) -> CompoundBuildings:
+    """The compound named by ``text`` and its building numbers (nothing below).
+
+    "community / compound" names one compound; a bare compound name names
+    every compound so called.
+    """
+    text = text.strip()
+    if not _administers(user) or not text:
+        return CompoundBuildings([], {})
+    q = Q(name=text)
+    community, slash, name = text.partition("/")
+    if slash:
+        q |= Q(community__name=community.strip(), name=name.strip())
+    matches = _compound_refs(Compound.objects.filter(q))
+    if len(matches) != 1:
+        return CompoundBuildings(matches, {})
+    numbers = (
+        Building.objects.filter(compound_id=matches[0].id)
+        .order_by("sort_key", "number")
+        .values_list("number", "id")
     )
-    missing = [typed for norm, typed in wanted.items() if norm not in found]
-    return [found[n] for n in wanted if n in found], missing
+    return CompoundBuildings(matches, dict(numbers))
 
 
 def buildings_by_ids(*, user: Any, ids: list[int]) -> QuerySet[Building]:
@@ -199,29 +199,3 @@ def buildings_by_ids(*, user: Any, ids: list[int]) -> QuerySet[Building]:
     if not _administers(user):
         return Building.objects.none()
     return Building.objects.filter(id__in=ids).only("id")
-
-
-def building_refs(*, user: Any, ids: list[int]) -> list[BuildingRef]:
-    if not _administers(user) or not ids:
-        return []
-    rows = (
-        Building.objects.filter(id__in=ids)
-        .order_by("compound__name", "sort_key", "number")
-        .values_list("id", "compound__name", "number", "name")
-    )
-    return [
-        BuildingRef(pk, compound, number, f"{compound}{name or building_label(number)}")
-        for pk, compound, number, name in rows
-    ]
-
-
-ASSIGNABLE = {
-    Role.OFFICER: ("beats", "buildings"),
-    Role.BUILDING_HEAD: ("buildings",),
-    Role.WORKER: ("communities",),
-}
-
-
-def assignable_kinds(role: str) -> tuple[str, ...]:
-    """Which assignment sets matter for a role (the chief covers the station)."""
-    return ASSIGNABLE.get(Role(role), ()) if role in Role.values else ()

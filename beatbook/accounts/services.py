@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,7 +43,10 @@ def station_create(*, actor: Any, name: str, code: str = "") -> Station:
     with transaction.atomic():
         station = Station.objects.create(name=name, code=code.strip())
         audit.record(
-            actor=actor, action="station.create", obj=station, after={"name": name, "code": code}
+            actor=actor,
+            action="station.create",
+            obj=station,
+            after={"name": station.name, "code": station.code},
         )
     return station
 
@@ -102,16 +106,36 @@ def _check_role(role: str, station: Station | None) -> None:
         raise ValidationError({"station": _("A station chief needs a station.")})
 
 
+@dataclass(frozen=True)
+class UserPassword:
+    """A user and the password just set: the one the administrator typed, or
+    one generated (``generated``) to be shown once; it is never stored in clear."""
+
+    user: User
+    password: str
+    generated: bool
+
+
+def _new_password(password: str) -> tuple[str, bool]:
+    return (password, False) if password else (generate_password(), True)
+
+
 def user_create(
     *,
     actor: Any,
     username: str,
     role: str,
     display_name: str = "",
-    password: str | None = None,
+    password: str = "",
     station: Station | None = None,
     phone: str = "",
-) -> User:
+    usable_password: bool = True,
+) -> UserPassword:
+    """Create a user; a blank ``password`` is generated (and returned to be shown once).
+
+    ``usable_password=False`` creates an account that cannot log in until a
+    password is set (``password`` is then ignored).
+    """
     _require_admin(actor)
     _check_role(role, station)
     username = username.strip()
@@ -119,6 +143,7 @@ def user_create(
         raise ValidationError({"username": _("Username is required.")})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
+    password, generated = _new_password(password) if usable_password else ("", False)
     with transaction.atomic():
         user = User(
             username=username,
@@ -127,7 +152,7 @@ def user_create(
             station=station,
             phone=phone,
         )
-        if password:
+        if usable_password:
             user.set_password(password)
         else:
             user.set_unusable_password()
@@ -138,7 +163,36 @@ def user_create(
             obj=user,
             after={"username": username, "role": role, "station": station.pk if station else None},
         )
-    return user
+    return UserPassword(user, password, generated)
+
+
+#: The assignment sets each role is given, by the name of the keyword of
+#: ``user_set_assignments``. The chief is given none: they cover the whole
+#: station set on the user (``covers_station``); the system and audit
+#: administrators cover no part of the registry.
+ASSIGNABLE: dict[str, tuple[str, ...]] = {
+    Role.OFFICER: ("beats", "buildings"),
+    Role.BUILDING_HEAD: ("buildings",),
+    Role.WORKER: ("communities",),
+}
+
+
+def assignable_kinds(role: str) -> tuple[str, ...]:
+    """Which assignment sets fit a role (see ``ASSIGNABLE``)."""
+    return ASSIGNABLE.get(role, ())
+
+
+def covers_station(role: str) -> bool:
+    """Whether the role covers its whole station rather than assigned sets."""
+    return role == Role.CHIEF
+
+
+#: assignment set → the user's many-to-many field holding it
+_ASSIGNMENT_FIELDS = {
+    "beats": "beats",
+    "communities": "communities",
+    "buildings": "head_of_buildings",
+}
 
 
 def user_set_assignments(
@@ -149,34 +203,46 @@ def user_set_assignments(
     communities: Iterable[Community] | None = None,
     buildings: Iterable[Building] | None = None,
 ) -> User:
-    """Replace the beats, communities or buildings a user covers (None leaves a set as is)."""
+    """Replace the beats, communities or buildings a user covers (None leaves a set as is).
+
+    Only the sets that fit the user's role may be given (``ASSIGNABLE``); one
+    that does not fit may only be emptied (a leftover of an earlier role).
+    Nothing is recorded when nothing changes.
+    """
     _require_admin(actor)
+    sets = {"beats": beats, "communities": communities, "buildings": buildings}
+    given = {kind: list(items) for kind, items in sets.items() if items is not None}
+    fits = assignable_kinds(user.role)
+    misfits = [kind for kind, items in given.items() if items and kind not in fits]
+    if misfits:
+        raise ValidationError(
+            {kind: _("This role is not assigned any of these.") for kind in misfits}
+        )
     with transaction.atomic():
         before: dict[str, list[int]] = {}
         after: dict[str, list[int]] = {}
-        for attr, items in (
-            ("beats", beats),
-            ("communities", communities),
-            ("head_of_buildings", buildings),
-        ):
-            if items is None:
-                continue
+        for kind, items in given.items():
+            attr = _ASSIGNMENT_FIELDS[kind]
             manager = getattr(user, attr)
             before[attr] = sorted(manager.values_list("id", flat=True))
-            manager.set(list(items))
-            after[attr] = sorted(manager.values_list("id", flat=True))
-        forget_scope(user)
-        audit.record(actor=actor, action="user.assign", obj=user, before=before, after=after)
+            manager.set(items)
+            after[attr] = sorted({item.pk for item in items})
+        old, new = audit.diff(before, after)
+        if new:
+            forget_scope(user)
+            audit.record(actor=actor, action="user.assign", obj=user, before=old, after=new)
     return user
 
 
-def user_set_password(*, actor: Any, user: User, password: str) -> User:
+def user_set_password(*, actor: Any, user: User, password: str = "") -> UserPassword:
+    """Set a user's password; a blank one is generated (and returned to be shown once)."""
     _require_admin(actor)
+    password, generated = _new_password(password)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
         audit.record(actor=actor, action="user.set_password", obj=user)
-    return user
+    return UserPassword(user, password, generated)
 
 
 def user_update(
@@ -250,7 +316,10 @@ def generate_password(groups: int = 4, size: int = 4) -> str:
 
 
 def token_for(*, actor: Any, user: User) -> Token:
-    """The user's API token, created (and audited) on first use."""
+    """The user's API token, created (and audited) on first use; a deactivated
+    user gets none (their token would be refused anyway)."""
+    if not user.is_active:
+        raise ValidationError({"user": _("This user is deactivated.")})
     with transaction.atomic():
         token, created = Token.objects.get_or_create(user=user)
         if created:

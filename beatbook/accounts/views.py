@@ -6,43 +6,32 @@ names and building numbers (to assign people), and never residents' data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from beatbook.accounts import forms, selectors, services
 from beatbook.accounts.models import User
 from beatbook.core.forms import add_service_errors
-from beatbook.core.scoping import scope_of
-from beatbook.core.views import submit_form
+from beatbook.core.views import scope_required, submit_form
 
 USERS_PER_PAGE = 50
 
-
-def admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Logged in, and the system administrator; any other role gets 403 (these pages are not scoped data)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not scope_of(request.user).administers:
-            raise PermissionDenied(_("Only the system administrator can change the configuration."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
+#: these pages are configuration, not scoped data: any other role gets 403
+admin_required = scope_required(
+    "administers", gettext_lazy("Only the system administrator can change the configuration.")
+)
 
 
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -152,16 +141,20 @@ def _user_detail_url(user: User) -> str:
     return reverse("accounts:user-detail", args=[user.pk])
 
 
-def _password_shown(
-    request: HttpRequest, target: User, password: str, created: bool
+def _after_password(
+    request: HttpRequest, result: services.UserPassword, created: bool
 ) -> HttpResponse:
-    """Show a generated password once: rendered from the POST, never stored or cached."""
+    """A generated password is shown once (rendered from the POST, never stored
+    or cached); a typed one is not shown again: back to the user's page."""
+    target = result.user
+    if not result.generated:
+        return redirect(_user_detail_url(target))
     response = render(
         request,
         "accounts/password_shown.html",
         {
             "target": target,
-            "password": password,
+            "password": result.password,
             "created": created,
             "breadcrumbs": _crumbs(
                 (target.label, _user_detail_url(target)),
@@ -178,26 +171,13 @@ def _password_shown(
 def user_create(request: HttpRequest) -> HttpResponse:
     form = forms.UserCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        generated = not data["password"]
-        password = data["password"] or services.generate_password()
         try:
-            target = services.user_create(
-                actor=request.user,
-                username=data["username"],
-                role=data["role"],
-                display_name=data["display_name"],
-                password=password,
-                station=data["station"],
-                phone=data["phone"],
-            )
+            result = services.user_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("User “%(name)s” created.") % {"name": target.label})
-            if generated:
-                return _password_shown(request, target, password, created=True)
-            return redirect(_user_detail_url(target))
+            messages.success(request, _("User “%(name)s” created.") % {"name": result.user.label})
+            return _after_password(request, result, created=True)
     return _form_page(request, form, _("New user"))
 
 
@@ -210,7 +190,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/user_detail.html",
         {
             "target": target,
-            "kinds": selectors.assignable_kinds(target.role),
+            "kinds": services.assignable_kinds(target.role),
             "breadcrumbs": _crumbs((target.label, None)),
         },
     )
@@ -257,7 +237,8 @@ def user_assign(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "target": target,
-            "compound_names": selectors.compound_names(user=request.user, station=target.station_id)
+            "covers_station": services.covers_station(target.role),
+            "compounds": selectors.compound_refs(user=request.user, station=target.station_id)
             if "buildings" in form.kinds
             else [],
             "breadcrumbs": _crumbs(
@@ -274,15 +255,13 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get(user=request.user, pk=pk)
     form = forms.PasswordResetForm(request.POST or None, target=target)
     if request.method == "POST" and form.is_valid():
-        generated = not form.cleaned_data["password"]
-        password = form.cleaned_data["password"] or services.generate_password()
-        services.user_set_password(actor=request.user, user=target, password=password)
+        result = services.user_set_password(
+            actor=request.user, user=target, password=form.cleaned_data["password"]
+        )
         if target.pk == request.user.pk:
             update_session_auth_hash(request, target)
         messages.success(request, _("Password of “%(name)s” reset.") % {"name": target.label})
-        if generated:
-            return _password_shown(request, target, password, created=False)
-        return redirect(_user_detail_url(target))
+        return _after_password(request, result, created=False)
     return _form_page(
         request, form, _("Reset the password of %(name)s") % {"name": target.label}, target=target
     )
@@ -314,8 +293,11 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 def compound_buildings(request: HttpRequest) -> HttpResponse:
     """htmx: the building numbers of the compound typed in the assignment form."""
-    name = request.GET.get("add_compound", "")
-    numbers = selectors.building_numbers(user=request.user, compound_name=name)
-    return render(
-        request, "accounts/_compound_buildings.html", {"compound": name.strip(), "numbers": numbers}
-    )
+    text = request.GET.get("add_compound", "").strip()
+    found = selectors.compound_buildings(user=request.user, text=text)
+    context = {
+        "compound": text,
+        "numbers": list(found.numbers),
+        "problem": "" if found.compound else forms.compound_error(text, found),
+    }
+    return render(request, "accounts/_compound_buildings.html", context)

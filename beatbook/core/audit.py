@@ -30,8 +30,8 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
     return str(value)
 
 
@@ -63,18 +63,19 @@ def _payload(fields: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def entry_digest(fields: Mapping[str, Any], key: bytes | None = None) -> str:
+def _hmac(key: bytes, payload: bytes) -> str:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def entry_digest(fields: Mapping[str, Any]) -> str:
     """HMAC-SHA256 of an entry's content under the current chain key."""
-    key = key if key is not None else _chain_keys()[0]
-    return hmac.new(key, _payload(fields), hashlib.sha256).hexdigest()
+    return _hmac(_chain_keys()[0], _payload(fields))
 
 
 def _digest_matches(fields: Mapping[str, Any], expected: str, keys: list[bytes]) -> bool:
+    """Whether the entry was hashed under one of ``keys`` (current or fallback)."""
     payload = _payload(fields)
-    return any(
-        hmac.compare_digest(hmac.new(k, payload, hashlib.sha256).hexdigest(), expected)
-        for k in keys
-    )
+    return any(hmac.compare_digest(_hmac(k, payload), expected) for k in keys)
 
 
 def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:

@@ -8,7 +8,7 @@ residents' identity numbers, so values under ID-number keys are masked here
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,23 +119,23 @@ def _compact(value: Any) -> str:
     return json.dumps(mask_values(value), ensure_ascii=False, sort_keys=True)
 
 
-def csv_rows(entries: Iterator[AuditEntry]) -> Iterator[list[str]]:
-    for e in entries:
-        yield [
-            _cell(v)
-            for v in (
-                e.pk,
-                timezone.localtime(e.at).isoformat(timespec="seconds"),
-                e.actor_username,
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                _compact(e.before),
-                _compact(e.after),
-                _compact(e.extra),
-                e.ip,
-                e.request_id,
-                e.hash,
-            )
-        ]
+def csv_row(e: AuditEntry) -> list[str]:
+    """One entry as a CSV row (the columns of ``CSV_HEADER``), ID numbers masked."""
+    return [
+        _cell(v)
+        for v in (
+            e.pk,
+            timezone.localtime(e.at).isoformat(timespec="seconds"),
+            e.actor_username,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            _compact(e.before),
+            _compact(e.after),
+            _compact(e.extra),
+            e.ip,
+            e.request_id,
+            e.hash,
+        )
+    ]

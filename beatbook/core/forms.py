@@ -61,7 +61,7 @@ def object_type_choices() -> list[str]:
 class AuditFilterForm(BootstrapForm):
     """Search the audit log; every field optional, dates are Asia/Shanghai calendar days."""
 
-    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    username = forms.CharField(label=_("User"), required=False, max_length=150)
     #: exact, or a dotted prefix: "resident" finds resident.read, resident.update, …
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
@@ -76,7 +76,7 @@ class AuditFilterForm(BootstrapForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].widget.attrs.update(autocapitalize="none", autocomplete="off")
+        self.fields["username"].widget.attrs.update(autocapitalize="none", autocomplete="off")
         self.fields["action"].widget.attrs.update(
             {
                 "list": "audit-actions",
@@ -95,9 +95,6 @@ class AuditFilterForm(BootstrapForm):
         end: dt.date | None = data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end date is before the start date."))
-        for key in ("user", "action", "object_type", "object_id", "request_id"):
-            if isinstance(data.get(key), str):
-                data[key] = data[key].strip()
         return data
 
     def filters(self) -> dict[str, Any]:

@@ -15,8 +15,6 @@ from django.db.models import Q
 @dataclass(frozen=True)
 class Scope:
     role: str = ""
-    #: station ids whose configuration (beats, communities) the user may see
-    station_ids: frozenset[int] = field(default_factory=frozenset)
     beat_ids: frozenset[int] = field(default_factory=frozenset)
     #: communities seen in full (all their compounds, buildings, flats, people)
     community_ids: frozenset[int] = field(default_factory=frozenset)
@@ -90,7 +88,7 @@ def forget_scope(user: Any) -> None:
 
 def _compute(user: Any) -> Scope:
     from beatbook.accounts.models import Role
-    from beatbook.registry.models import Beat, Building, Community
+    from beatbook.registry.models import Beat, Community
 
     role = user.role
     if role == Role.SYSADMIN:
@@ -108,7 +106,6 @@ def _compute(user: Any) -> Scope:
         )
         return Scope(
             role=role,
-            station_ids=frozenset({user.station_id}),
             beat_ids=beat_ids,
             community_ids=community_ids,
             sees_residents=True,
@@ -116,18 +113,11 @@ def _compute(user: Any) -> Scope:
             approves_transfers=True,
         )
     if role == Role.WORKER:
-        community_ids = frozenset(user.communities.values_list("id", flat=True))
-        beat_ids = frozenset(
-            Community.objects.filter(id__in=community_ids).values_list("beat_id", flat=True)
-        )
-        station_ids = frozenset(
-            Beat.objects.filter(id__in=beat_ids).values_list("station_id", flat=True)
-        )
+        rows = list(user.communities.values_list("id", "beat_id"))
         return Scope(
             role=role,
-            station_ids=station_ids,
-            beat_ids=beat_ids,
-            community_ids=community_ids,
+            beat_ids=frozenset(beat_id for _, beat_id in rows),
+            community_ids=frozenset(community_id for community_id, _ in rows),
             sees_residents=True,
         )
     if role in (Role.OFFICER, Role.BUILDING_HEAD):
@@ -140,17 +130,8 @@ def _compute(user: Any) -> Scope:
             Community.objects.filter(beat_id__in=beat_ids).values_list("id", flat=True)
         )
         building_ids = frozenset(user.head_of_buildings.values_list("id", flat=True))
-        head_beats = frozenset(
-            Building.objects.filter(id__in=building_ids).values_list(
-                "compound__community__beat_id", flat=True
-            )
-        )
-        station_ids = frozenset(
-            Beat.objects.filter(id__in=beat_ids | head_beats).values_list("station_id", flat=True)
-        )
         return Scope(
             role=role,
-            station_ids=station_ids,
             beat_ids=beat_ids,
             community_ids=community_ids,
             building_ids=building_ids,

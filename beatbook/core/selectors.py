@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from beatbook.core import audit
 from beatbook.core.models import AuditEntry
 from beatbook.core.scoping import scope_of
 
@@ -52,6 +54,41 @@ def audit_entry_list(
     if request_id:
         qs = qs.filter(request_id=request_id)
     return qs.order_by("-id")
+
+
+def audit_entry_search(
+    *, user: Any, filters: Mapping[str, Any], page_turn: bool = False
+) -> QuerySet[AuditEntry]:
+    """``audit_entry_list`` for a search typed on the audit log page.
+
+    A search is itself a read of the log and is audited (like opening a
+    resident's record), once: not when the list is merely browsed (no
+    filters), nor for every further page of the same search (``page_turn``).
+    """
+    qs = audit_entry_list(user=user, **filters)
+    if filters and not page_turn and scope_of(user).reads_audit:
+        audit.record(
+            actor=user,
+            action="audit.search",
+            object_type="core.auditentry",
+            extra={"filters": dict(filters)},
+        )
+    return qs
+
+
+def audit_entry_export(
+    *, user: Any, filters: Mapping[str, Any], file_format: str = "csv"
+) -> QuerySet[AuditEntry]:
+    """``audit_entry_list`` taken out of the system as a file: always audited."""
+    qs = audit_entry_list(user=user, **filters)
+    if scope_of(user).reads_audit:
+        audit.record(
+            actor=user,
+            action="audit.export",
+            object_type="core.auditentry",
+            extra={"filters": dict(filters), "format": file_format},
+        )
+    return qs
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
@@ -32,3 +34,17 @@ def get_visible_or_404(queryset: models.QuerySet[M], pk: Any) -> M:
         return queryset.get(pk=object_id)
     except queryset.model.DoesNotExist as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
+
+
+def subquery_count(qs: models.QuerySet[Any], group: str, outer: str = "pk") -> Coalesce:
+    """An annotation counting the rows of ``qs`` whose ``group`` is the outer
+    row's ``outer``, as a correlated subquery: unlike ``Count`` over a join it
+    multiplies no rows, so several counts can sit side by side."""
+    sub = (
+        qs.filter(**{group: OuterRef(outer)})
+        .order_by()
+        .values(group)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))

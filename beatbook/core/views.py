@@ -1,21 +1,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
-from django.template import loader
-from django.views import defaults
 
 from beatbook.core.forms import add_service_errors
-from beatbook.core.scoping import scope_of
+from beatbook.core.scoping import NO_SCOPE, scope_of
+from beatbook.core.shortcuts import as_object_id
 
 T = TypeVar("T")
+View = Callable[..., HttpResponseBase]
+
+
+def scope_required(flag: str, message: Any) -> Callable[[View], View]:
+    """Logged in, and ``scope_of(user).<flag>`` true; any other role gets 403
+    with ``message`` (pages that are not scoped data: configuration, audit log)."""
+    if not isinstance(getattr(NO_SCOPE, flag, None), bool):
+        raise ValueError(f"Scope has no flag {flag!r}")
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not getattr(scope_of(request.user), flag):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def int_param(request: HttpRequest, name: str) -> int | None:
+    """A query-string id (``?flat=12``), or None when absent or not an id."""
+    return as_object_id(request.GET.get(name, ""))
 
 
 def submit_form(
@@ -57,27 +82,3 @@ def home(request: HttpRequest) -> HttpResponseBase:
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
-
-
-def bad_request(
-    request: HttpRequest, exception: Any, template_name: str = "400.html"
-) -> HttpResponse:
-    return defaults.bad_request(request, exception, template_name)
-
-
-def permission_denied(
-    request: HttpRequest, exception: Any, template_name: str = "403.html"
-) -> HttpResponse:
-    return defaults.permission_denied(request, exception, template_name)
-
-
-def page_not_found(
-    request: HttpRequest, exception: Any, template_name: str = "404.html"
-) -> HttpResponse:
-    return defaults.page_not_found(request, exception, template_name)
-
-
-def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
-    # Rendered without the request context: nothing that failed should run again.
-    template = loader.get_template(template_name)
-    return HttpResponse(template.render({}), status=500)

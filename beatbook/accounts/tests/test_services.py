@@ -102,13 +102,15 @@ def test_user_create_with_and_without_password(world):
         display_name="赵六",
         password="long-enough-secret",
         station=world.station,
-    )
+    ).user
     assert user.check_password("long-enough-secret")
     entry = last_entry()
     assert entry.action == "user.create"
     assert entry.after["role"] == Role.OFFICER
     assert "long-enough-secret" not in str(entry.after) + str(entry.extra)
-    nopass = services.user_create(actor=world.sysadmin, username="nopass", role=Role.AUDITOR)
+    nopass = services.user_create(
+        actor=world.sysadmin, username="nopass", role=Role.AUDITOR, usable_password=False
+    ).user
     assert not nopass.has_usable_password()
     with pytest.raises(ValidationError) as exc:
         services.user_create(actor=world.sysadmin, username="new-officer", role=Role.OFFICER)
@@ -247,3 +249,104 @@ def test_login_logout_and_failed_login_are_audited(client, world):
     assert login.actor == world.officer_a and login.ip == "127.0.0.1"
     client.post(reverse("logout"))
     assert AuditEntry.objects.filter(action="auth.logout", actor=world.officer_a).count() == 1
+
+
+# --- passwords, assignments and tokens decided by the services -----------------------
+
+
+def test_station_create_audits_the_code_as_stored(world):
+    station = services.station_create(actor=world.sysadmin, name="新城派出所", code="  X1 ")
+    assert station.code == "X1"
+    assert last_entry().after == {"name": "新城派出所", "code": "X1"}
+
+
+def test_user_create_generates_a_password_when_none_is_typed(world):
+    typed = services.user_create(
+        actor=world.sysadmin, username="typed", role=Role.OFFICER, password="long-enough-secret"
+    )
+    assert (typed.password, typed.generated) == ("long-enough-secret", False)
+    created = services.user_create(actor=world.sysadmin, username="generated", role=Role.WORKER)
+    assert created.generated
+    assert re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", created.password)
+    assert User.objects.get(username="generated").check_password(created.password)
+    assert created.password not in f"{last_entry().after}{last_entry().extra}"
+
+
+def test_user_set_password_generates_one_when_blank(world):
+    result = services.user_set_password(actor=world.sysadmin, user=world.head)
+    assert result.generated and result.user == world.head
+    assert User.objects.get(pk=world.head.pk).check_password(result.password)
+    typed = services.user_set_password(
+        actor=world.sysadmin, user=world.head, password="another-long-secret"
+    )
+    assert (typed.password, typed.generated) == ("another-long-secret", False)
+
+
+@pytest.mark.parametrize(
+    ("who", "kind"),
+    [
+        ("worker_a", "beats"),
+        ("worker_a", "buildings"),
+        ("head", "beats"),
+        ("officer_a", "communities"),
+        ("chief", "communities"),
+        ("auditor", "buildings"),
+    ],
+)
+def test_assignments_that_do_not_fit_the_role_are_refused(world, who, kind):
+    target = User.objects.get(pk=world.users()[who].pk)
+    items = {
+        "beats": [world.beat_b],
+        "communities": [world.community_b],
+        "buildings": [world.building_a],
+    }[kind]
+    count = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.user_set_assignments(actor=world.sysadmin, user=target, **{kind: items})
+    assert set(exc.value.error_dict) == {kind}
+    assert AuditEntry.objects.count() == count
+
+
+def test_a_set_that_does_not_fit_the_role_can_be_emptied(world):
+    # an officer made a worker keeps their beats until they are cleared
+    worker = User.objects.get(pk=world.officer_a.pk)
+    worker.role = Role.WORKER
+    worker.save(update_fields=["role"])
+    services.user_set_assignments(actor=world.sysadmin, user=worker, beats=[])
+    assert not worker.beats.exists()
+    assert last_entry().before == {"beats": [world.beat_a.pk]}
+
+
+def test_assignments_unchanged_record_nothing(world):
+    officer = User.objects.get(pk=world.officer_a.pk)
+    count = AuditEntry.objects.count()
+    services.user_set_assignments(
+        actor=world.sysadmin, user=officer, beats=[world.beat_a], buildings=[]
+    )
+    assert AuditEntry.objects.count() == count
+    # only what changed is recorded
+    services.user_set_assignments(
+        actor=world.sysadmin, user=officer, beats=[world.beat_a], buildings=[world.building_b]
+    )
+    entry = last_entry()
+    assert (entry.before, entry.after) == (
+        {"head_of_buildings": []},
+        {"head_of_buildings": [world.building_b.pk]},
+    )
+
+
+def test_assignable_kinds_per_role():
+    assert services.assignable_kinds(Role.OFFICER) == ("beats", "buildings")
+    assert services.assignable_kinds(Role.BUILDING_HEAD) == ("buildings",)
+    assert services.assignable_kinds(Role.WORKER) == ("communities",)
+    for role in (Role.CHIEF, Role.SYSADMIN, Role.AUDITOR, "emperor"):
+        assert services.assignable_kinds(role) == ()
+    assert [r for r in Role if services.covers_station(r)] == [Role.CHIEF]
+
+
+def test_no_token_for_a_deactivated_user(world):
+    target = User.objects.get(pk=world.officer_b.pk)
+    services.user_deactivate(actor=world.sysadmin, user=target)
+    with pytest.raises(ValidationError):
+        services.token_for(actor=None, user=target)
+    assert not AuditEntry.objects.filter(action="token.create").exists()

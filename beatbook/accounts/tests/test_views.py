@@ -401,3 +401,93 @@ def test_deactivate_is_post_only_and_not_for_oneself(admin_client, world):
 
 def test_unknown_user_is_404(admin_client, world):
     assert admin_client.get(reverse("accounts:user-detail", args=[999999])).status_code == 404
+
+
+# --- compounds whose names repeat across communities ----------------------------------
+
+
+@pytest.fixture
+def twin_compound(world):
+    """A compound in community A with the same name as compound B (names are
+    unique only within a community), with its own building 1."""
+    twin = f.CompoundFactory(community=world.community_a, name=world.compound_b.name)
+    return f.BuildingFactory(compound=twin, number="1")
+
+
+def test_a_compound_name_used_in_two_communities_must_be_qualified(
+    admin_client, world, twin_compound
+):
+    url = reverse("accounts:user-assign", args=[world.head.pk])
+    count = AuditEntry.objects.count()
+    response = admin_client.post(
+        url,
+        {
+            "buildings": [world.building_b2.pk],
+            "add_compound": world.compound_b.name,
+            "add_numbers": "1",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert world.community_a.name in html and world.community_b.name in html
+    assert AuditEntry.objects.count() == count
+    # "community / compound" names one of them: its building 1, not the twin's
+    response = admin_client.post(
+        url,
+        {
+            "buildings": [world.building_b2.pk],
+            "add_compound": f"{world.community_a.name} / {world.compound_b.name}",
+            "add_numbers": "1",
+        },
+    )
+    assert response.status_code == 302
+    head = User.objects.get(pk=world.head.pk)
+    assert set(head.head_of_buildings.all()) == {twin_compound, world.building_b2}
+
+
+def test_compound_suggestions_name_their_community(admin_client, world, twin_compound):
+    html = admin_client.get(reverse("accounts:user-assign", args=[world.head.pk])).content.decode()
+    for community in (world.community_a, world.community_b):
+        assert f'<option value="{community.name} / {world.compound_b.name}">' in html
+
+
+def test_compound_buildings_hint_for_an_ambiguous_name(admin_client, world, twin_compound):
+    f.BuildingFactory(compound=world.compound_b, number="10")
+    url = reverse("accounts:compound-buildings")
+    html = admin_client.get(url, {"add_compound": world.compound_b.name}).content.decode()
+    assert world.community_a.name in html and world.community_b.name in html
+    assert "1, 2, 10" not in html
+    qualified = f"{world.community_b.name}/{world.compound_b.name}"
+    html = admin_client.get(url, {"add_compound": qualified}).content.decode()
+    assert "1, 2, 10" in html
+
+
+def test_assignment_page_lists_current_buildings_in_few_queries(
+    admin_client, world, django_assert_max_num_queries
+):
+    head = User.objects.get(pk=world.head.pk)
+    head.head_of_buildings.add(world.building_a, world.building_b)
+    url = reverse("accounts:user-assign", args=[world.head.pk])
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(url)
+    choices = dict(response.context["form"].fields["buildings"].choices)
+    assert choices == {
+        b.pk: str(b) for b in (world.building_a, world.building_b, world.building_b2)
+    }
+
+
+def test_chief_assignment_page_has_nothing_to_assign(admin_client, world):
+    response = admin_client.get(reverse("accounts:user-assign", args=[world.chief.pk]))
+    assert response.status_code == 200
+    assert response.context["covers_station"]
+    assert not response.context["form"].fields
+
+
+def test_create_user_refuses_an_invalid_username(admin_client, world):
+    response = admin_client.post(
+        reverse("accounts:user-create"),
+        {"username": "bad name!", "role": Role.OFFICER, "password": ""},
+    )
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert not User.objects.filter(username="bad name!").exists()

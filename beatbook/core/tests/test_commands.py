@@ -185,3 +185,10 @@ def test_createadmin_prints_a_working_password_once(db: Any) -> None:
     assert AuditEntry.objects.filter(action="user.create", object_id=str(user.pk)).exists()
     with pytest.raises(CommandError):
         call_command("createadmin", "root")
+
+
+def test_token_for_a_deactivated_user_fails(world: Any) -> None:
+    User.objects.filter(pk=world.officer_b.pk).update(is_active=False)
+    with pytest.raises(CommandError):
+        call_command("token", world.officer_b.username)
+    assert not AuditEntry.objects.filter(action="token.create").exists()

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from beatbook.accounts.models import Role
 from beatbook.accounts.tests.factories import UserFactory
 from beatbook.core.scoping import NO_SCOPE, Scope, forget_scope, scope_of
-from beatbook.registry.models import Building, Resident
+from beatbook.registry.models import Building, Resident, Station
 from beatbook.registry.tests import factories as f
 
 FLAGS = (
@@ -42,6 +42,14 @@ def test_flags_per_role(world: Any, who: str) -> None:
     assert scope.role == world.users()[who].role
 
 
+def _assigned_station_ids(user: Any) -> set[int]:
+    """The stations a user sees through their assignments (the system
+    administrator sees every station by role, not by assignment)."""
+    if scope_of(user).administers:
+        return set()
+    return set(Station.objects.visible_to(user).values_list("pk", flat=True))
+
+
 def test_ids_per_role(world: Any) -> None:
     w = world
     expected = {
@@ -62,7 +70,7 @@ def test_ids_per_role(world: Any) -> None:
     for who, (stations, beats, communities, buildings) in expected.items():
         scope = scope_of(w.users()[who])
         got = (
-            set(scope.station_ids),
+            _assigned_station_ids(w.users()[who]),
             set(scope.beat_ids),
             set(scope.community_ids),
             set(scope.building_ids),
@@ -130,7 +138,8 @@ def test_head_of_building_in_another_station(world: Any) -> None:
         station=world.station,
         head_of_buildings=[world.building_b2, building],
     )
-    assert scope_of(head).station_ids == {world.station.pk, other_station.pk}
+    stations = set(Station.objects.visible_to(head).values_list("pk", flat=True))
+    assert stations == {world.station.pk, other_station.pk}
 
 
 def test_scope_is_cached_until_forgotten(world: Any, django_assert_num_queries: Any) -> None:
@@ -154,3 +163,16 @@ def test_building_q(world: Any) -> None:
     # a scope that does not see residents selects nothing, whatever its ids
     blind = Scope(community_ids=frozenset({world.community_a.pk}), sees_residents=False)
     assert not Building.objects.filter(blind.building_q("")).exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "queries"),
+    [("worker_a", 1), ("head", 1), ("officer_a", 3), ("chief", 2), ("sysadmin", 0), ("auditor", 0)],
+)
+def test_scope_costs_few_queries(
+    world: Any, django_assert_num_queries: Any, who: str, queries: int
+) -> None:
+    user = world.users()[who]
+    forget_scope(user)
+    with django_assert_num_queries(queries):
+        scope_of(user)

@@ -76,3 +76,21 @@ def test_ids_beyond_the_database_range_are_not_found(client, world, pk) -> None:
     token, _ = Token.objects.get_or_create(user=world.officer_a)
     auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     assert client.get(f"/api/v1/residents/{pk}/", **auth).status_code == 404
+
+
+def test_scope_required_knows_the_flags() -> None:
+    from beatbook.core.views import scope_required
+
+    with pytest.raises(ValueError):
+        scope_required("reads_audits", "typo")
+    assert callable(scope_required("reads_audit", "ok"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("?n=12", 12), ("?n=", None), ("", None), ("?n=abc", None), ("?n=-3", None), ("?n=0", None)],
+)
+def test_int_param(rf, query, expected) -> None:
+    from beatbook.core.views import int_param
+
+    assert int_param(rf.get(f"/x/{query}"), "n") == expected

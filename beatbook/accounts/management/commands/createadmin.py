@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,15 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="display name")
 
     def handle(self, *args: Any, username: str, name: str, **options: Any) -> None:
-        password = secrets.token_urlsafe(12)
         try:
-            user = services.user_create(
-                actor=None,
-                username=username,
-                role=Role.SYSADMIN,
-                display_name=name,
-                password=password,
+            created = services.user_create(
+                actor=None, username=username, role=Role.SYSADMIN, display_name=name
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        self.stdout.write(f"{user.username}\t{password}")
+        self.stdout.write(f"{created.user.username}\t{created.password}")

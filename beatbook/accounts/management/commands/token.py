@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from beatbook.accounts import services
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user named {username!r}")
-        if not user.is_active:
-            raise CommandError(f"user {username!r} is deactivated")
-        token = services.token_for(actor=None, user=user)
+        try:
+            token = services.token_for(actor=None, user=user)
+        except ValidationError as exc:
+            raise CommandError(f"{username}: {'; '.join(exc.messages)}") from exc
         self.stdout.write(token.key)

@@ -14,15 +14,18 @@ def application() -> Any:
     """The ASGI app (beatbook.asgi:application) as served by ``beatbook serve``.
 
     uvicorn calls this factory in each worker. Static files come from
-    STATIC_ROOT, filled by collectstatic with pre-compressed copies, instead of
-    the source folders (WHITENOISE_USE_FINDERS, handy in development and tests,
-    would shadow the compressed files).
+    STATIC_ROOT, filled by collectstatic with pre-compressed copies
+    (WHITENOISE_USE_FINDERS is off unless DEBUG or set in the environment).
     """
-    settings.WHITENOISE_USE_FINDERS = False
-    # WhiteNoise streams files with a synchronous iterator, which Django's ASGI
-    # handler consumes in a thread and warns about on every static file.
+    # WhiteNoise serves static files as FileResponses over synchronous
+    # iterators, which Django's ASGI handler reads in a thread and warns about
+    # on every file (static files are small; reading one whole is harmless).
+    # Our own streamed responses (the audit CSV export) use asynchronous
+    # iterators under ASGI, so this only silences the static files' warning.
     warnings.filterwarnings(
-        "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+        "ignore",
+        message="StreamingHttpResponse must consume synchronous iterators",
+        module=r"django\.core\.handlers\.asgi",
     )
     from beatbook.asgi import application as app
 
