@@ -104,7 +104,7 @@ test-browser: dev
 	@PYTEST='$(PYTEST)' REPORTS='$(REPORTS)' scripts/test_browser.sh
 
 bench: dev
-	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; else echo "no benchmarks/run.py yet"; fi
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static var/test-reports build *.egg-info .mypy_cache .ruff_cache

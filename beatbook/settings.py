@@ -78,6 +78,12 @@ INSTALLED_APPS = [
     "beatbook.core",
     "beatbook.accounts",
     "beatbook.registry",
+    "beatbook.exchange",
+    "beatbook.search",
+    "beatbook.visits",
+    "beatbook.sensing",
+    "beatbook.alerts",
+    "beatbook.notify",
 ]
 
 MIDDLEWARE = [
@@ -153,7 +159,12 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The project catalogue (core, accounts, registry, shared templates); the other
+# apps keep their own in <app>/locale. scripts/messages.sh turns this off while
+# it extracts one app's strings so they land in that app's catalogue.
+LOCALE_PATHS = [] if os.environ.get("BEATBOOK_APP_MESSAGES") else [PACKAGE_DIR / "locale"]
+# apps with their own catalogue and pages, in menu order
+FEATURE_APPS = ("visits", "alerts", "sensing", "search", "exchange", "notify")
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -12,8 +13,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("beatbook.core.urls")),
     path("", include("beatbook.registry.urls")),
+    *[path("", include(f"beatbook.{app}.urls")) for app in settings.FEATURE_APPS],
     path("config/", include("beatbook.accounts.urls")),
-    path("api/v1/", include("beatbook.registry.api.urls")),
+    path("api/v1/", include("beatbook.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

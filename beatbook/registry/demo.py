@@ -16,11 +16,14 @@ already there; only the demo users' passwords are reset (one audited
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
 import random
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 from beatbook.accounts import services as account_services
@@ -449,7 +452,12 @@ def load(*, password: str | None = None) -> LoadResult:
                 actor=None, user=user, password=password or ""
             )
             logins.append((user.username, result.password, user.role))
-    return LoadResult(logins=logins, created=dict(created))
+    loaded = LoadResult(logins=logins, created=dict(created))
+    # each feature app with a demo module adds its part (idempotent too)
+    for app in settings.FEATURE_APPS:
+        if importlib.util.find_spec(f"beatbook.{app}.demo") is not None:
+            importlib.import_module(f"beatbook.{app}.demo").load(password=password, result=loaded)
+    return loaded
 
 
 def _build_compound(spec: CompoundSpec, community: Community) -> Counter[str]:
@@ -524,16 +532,18 @@ def _build_compound(spec: CompoundSpec, community: Community) -> Counter[str]:
             region = people.region(m.population_type)
             birth = people.birth_date(m.age)
             phones = people.phones(m.age)
+            name = people.name(m.sex)
+            id_number = people.id_number(region, birth, m.sex)
             residents.append(
                 Resident(
                     flat=flat,
-                    name=people.name(m.sex),
+                    name=name,
                     document_type=DocumentType.ID_CARD,
-                    id_number=people.id_number(region, birth, m.sex),
+                    id_number=id_number,
                     sex=m.sex,
                     birth_date=birth,
                     phones=phones,
-                    phones_text=Resident.phones_text_of(phones),
+                    **Resident.derived_fields(name=name, id_number=id_number, phones=phones),
                     population_type=m.population_type,
                     relation=m.relation,
                     is_head=i == 0,

@@ -492,11 +492,24 @@ class Resident(models.Model):
         """What ``phones_text`` holds for these phones (set by save(); bulk loaders call it)."""
         return " ".join(phones or [])[:255]
 
+    #: the fields derived_fields() reads; saving any of them refreshes the derived ones
+    DERIVED_FROM = frozenset({"name", "id_number", "phones"})
+
+    @classmethod
+    def derived_fields(
+        cls, *, name: str, id_number: str, phones: list[str] | None
+    ) -> dict[str, Any]:
+        """The columns computed from others (for searching), kept in step by
+        save(). Bulk loaders (demo, import) that bypass save() set them from this."""
+        return {"phones_text": cls.phones_text_of(phones)}
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.phones_text = self.phones_text_of(self.phones)
+        derived = self.derived_fields(name=self.name, id_number=self.id_number, phones=self.phones)
+        for field_name, value in derived.items():
+            setattr(self, field_name, value)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "phones" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "phones_text"}
+        if update_fields is not None and self.DERIVED_FROM & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -165,6 +168,30 @@ ROLE_PAGES: dict[str, str] = {
 }
 ROLE_PAGE_PREFIXES = {"accounts:": "sysadmin"}
 
+DETAIL_PAGE = {
+    "transfer": "registry:transfer-detail",
+    "resident": "registry:resident-detail",
+    "premises": "registry:premises-detail",
+    "compound": "registry:compound-detail",
+}
+# URL names whose scoping an app's own test checks for every role (name -> test)
+TESTED_IN: dict[str, str] = {}
+
+# The feature apps list their URLs in <app>/tests/url_scoping.py.
+APP_SCOPING = [import_module(f"beatbook.{app}.tests.url_scoping") for app in settings.FEATURE_APPS]
+for _module in APP_SCOPING:
+    for _table, _extra in (
+        (CHECKS, _module.CHECKS),
+        (UNSCOPED, _module.UNSCOPED),
+        (ROLE_PAGES, _module.ROLE_PAGES),
+        (TESTED_IN, _module.TESTED_IN),
+        (SEES, _module.SEES),
+        (DETAIL_PAGE, _module.DETAIL_PAGE),
+    ):
+        _clash = set(_table) & set(_extra)
+        assert not _clash, f"{_module.__name__} redefines {_clash}"
+        _table.update(_extra)
+
 
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
     for p in patterns:
@@ -189,7 +216,7 @@ def all_url_names() -> set[str]:
 
 
 def test_every_url_is_covered() -> None:
-    covered = {k.split("?")[0] for k in CHECKS} | set(UNSCOPED) | set(ROLE_PAGES)
+    covered = {k.split("?")[0] for k in CHECKS} | set(UNSCOPED) | set(ROLE_PAGES) | set(TESTED_IN)
     missing = sorted(
         n
         for n in all_url_names()
@@ -198,6 +225,14 @@ def test_every_url_is_covered() -> None:
     assert not missing, f"URLs with no scoping check (add them to CHECKS or UNSCOPED): {missing}"
     stale = sorted(k for k in CHECKS if k.split("?")[0] not in all_url_names())
     assert not stale, f"checks for URLs that no longer exist: {stale}"
+
+
+def test_tested_in_points_at_real_tests() -> None:
+    root = Path(__file__).resolve().parents[2]
+    for name, where in TESTED_IN.items():
+        path, _, test = where.partition("::")
+        source = (root / path).read_text(encoding="utf-8")
+        assert f"def {test}(" in source, f"{name}: {where} not found"
 
 
 # --- running the checks ------------------------------------------------------
@@ -211,6 +246,8 @@ def scoped_world(world: Any) -> Any:
         requested_by=world.officer_a,
         reason="moved in with family",
     )
+    for module in APP_SCOPING:
+        module.extend_world(world)
     return world
 
 
@@ -229,19 +266,12 @@ def _api(world: Any, role: str) -> APIClient:
     return client
 
 
-DETAIL_PAGE = {
-    "transfer": "registry:transfer-detail",
-    "resident": "registry:resident-detail",
-    "premises": "registry:premises-detail",
-    "compound": "registry:compound-detail",
-}
-
-
 def _markers(world: Any, key: str) -> list[str]:
     """A list shows an object by linking to its page (the link, not the name,
     so a search box echoing the typed name is not mistaken for a result)."""
     obj = getattr(world, key)
-    return [f'href="{reverse(DETAIL_PAGE[key.split("_")[0]], args=[obj.pk])}"']
+    page = DETAIL_PAGE.get(key) or DETAIL_PAGE[key.split("_")[0]]
+    return [f'href="{reverse(page, args=[obj.pk])}"']
 
 
 def _search_terms(world: Any, key: str) -> list[str]:

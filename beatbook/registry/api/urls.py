@@ -13,6 +13,4 @@ router.register("flats", views.FlatViewSet, basename="flat")
 router.register("residents", views.ResidentViewSet, basename="resident")
 router.register("premises", views.PremisesViewSet, basename="premises")
 router.register("transfer-requests", views.TransferRequestViewSet, basename="transfer-request")
-
-app_name = "api"
-urlpatterns = router.urls
+# beatbook/api_urls.py adds the feature apps' viewsets and serves the router

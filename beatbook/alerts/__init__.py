@@ -1,0 +1,1 @@
+"""Rules over device events, alerts and the 1-3-5 escalation."""

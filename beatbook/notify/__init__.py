@@ -1,0 +1,1 @@
+"""Notification delivery: in-app live feed, Web Push, webhooks, chat robots, the outbox."""

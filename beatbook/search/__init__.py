@@ -1,0 +1,1 @@
+"""One-box search across residents, flats and premises."""

@@ -1,0 +1,1 @@
+"""Smart-compound devices, gateways and event ingestion."""

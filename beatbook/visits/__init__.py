@@ -1,0 +1,1 @@
+"""Door-to-door visit rounds, the shared visit log, coverage, follow-ups."""
