@@ -222,3 +222,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# `beatbook worker` calls each of these in turn (run_once(now=, limit=) -> items done)
+WORKER_JOBS = ["beatbook.alerts.worker.run_once", "beatbook.notify.worker.run_once"]
