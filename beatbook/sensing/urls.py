@@ -1,6 +1,12 @@
-"""Pages of the sensing app (included at the site root, namespace "sensing")."""
+"""Pages of the sensing app and its ingestion endpoints (included at the site
+root, namespace "sensing")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from beatbook.sensing import ingest_views
 
 app_name = "sensing"
-urlpatterns: list = []
+urlpatterns = [
+    path("ingest/events", ingest_views.events, name="ingest-events"),
+    path("ingest/isapi/<str:token>", ingest_views.isapi, name="ingest-isapi"),
+]

@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 CHECKS: dict[str, Any] = {}
-UNSCOPED: dict[str, str] = {}
+UNSCOPED: dict[str, str] = {
+    "sensing:ingest-events": "machines post events with a device or gateway token; no session, "
+    "reads nothing back (401 without a token: tested in test_ingest_views)",
+    "sensing:ingest-isapi": "cameras push ISAPI alerts with a device or gateway token in the URL; "
+    "reads nothing back (tested in test_ingest_views)",
+}
 ROLE_PAGES: dict[str, str] = {}
 TESTED_IN: dict[str, str] = {}
 SEES: dict[str, set[str]] = {}
