@@ -11,7 +11,7 @@ visible when its scope reaches into the user's jurisdiction.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -228,6 +228,9 @@ class VisitTag(models.TextChoices):
 class VisitQuerySet(ScopedQuerySet):
     building_path = "flat__building"
 
+    def visible_to(self, user: Any) -> VisitQuerySet:
+        return cast(VisitQuerySet, super().visible_to(user))
+
     def current(self) -> VisitQuerySet:
         """Visits not replaced by a correction."""
         return self.filter(superseded=False)
@@ -310,6 +313,9 @@ class FollowUpStatus(models.TextChoices):
 class FollowUpQuerySet(ScopedQuerySet):
     building_path = "flat__building"
 
+    def visible_to(self, user: Any) -> FollowUpQuerySet:
+        return cast(FollowUpQuerySet, super().visible_to(user))
+
     def open(self) -> FollowUpQuerySet:
         return self.filter(status=FollowUpStatus.OPEN)
 
@@ -377,6 +383,9 @@ class FollowUp(models.Model):
 
 class HouseholdQuerySet(ScopedQuerySet):
     building_path = "flat__building"
+
+    def visible_to(self, user: Any) -> HouseholdQuerySet:
+        return cast(HouseholdQuerySet, super().visible_to(user))
 
     def on_care_list(self) -> HouseholdQuerySet:
         return self.filter(care_every_days__isnull=False)

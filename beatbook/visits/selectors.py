@@ -1,0 +1,598 @@
+"""Every scoped read of the visits app starts here, from ``visible_to(user)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils import timezone
+
+from beatbook.core.scoping import scope_of
+from beatbook.core.shortcuts import get_visible_or_404
+from beatbook.registry.models import Beat, Building, Community, Compound, Flat, FlatStatus, Resident
+from beatbook.visits import coverage as cov
+from beatbook.visits import rules
+from beatbook.visits.models import (
+    FollowUp,
+    FollowUpStatus,
+    Household,
+    Outcome,
+    Round,
+    RoundStatus,
+    Visit,
+)
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now if now is not None else timezone.now()
+
+
+# --- rounds -----------------------------------------------------------------------
+
+
+def round_list(
+    *,
+    user: Any,
+    status: str | None = None,
+    kind: str | None = None,
+    active_on: dt.date | None = None,
+) -> QuerySet[Round]:
+    qs = Round.objects.visible_to(user).select_related("beat", "community", "compound")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active_on:
+        qs = qs.active_on(active_on)
+    return qs.prefetch_related("buildings__compound")
+
+
+def round_get(*, user: Any, pk: Any) -> Round:
+    return get_visible_or_404(
+        Round.objects.visible_to(user).select_related("beat", "community", "compound"), pk
+    )
+
+
+def round_flats(*, user: Any, round_: Round) -> QuerySet[Flat]:
+    """The households of a round the user sees."""
+    return Flat.objects.visible_to(user).filter(round_.building_q("building"))
+
+
+# --- coverage --------------------------------------------------------------------------
+
+
+def _facts_sql(round_: Round, flats: QuerySet[Flat], group: str | None) -> tuple[str, list[Any]]:
+    """One query: households grouped by (group, flat vacant, any visit said
+    visited, latest outcome). The rule that turns these into states is in
+    ``coverage``; the latest visit is found with a window function (SQLite
+    and PostgreSQL alike)."""
+    qn = connection.ops.quote_name
+    flats = flats.order_by().annotate(
+        g=F(group) if group else Value(0, output_field=IntegerField()),
+        vac=Case(When(status=FlatStatus.VACANT, then=1), default=0, output_field=IntegerField()),
+    )
+    flat_sql, flat_params = flats.values("id", "g", "vac").query.sql_with_params()
+    ids_sql, ids_params = flats.values("id").query.sql_with_params()
+    v = Visit._meta
+    flat_col = qn(v.get_field("flat").column)
+    time_col = qn(v.get_field("visited_at").column)
+    outcome_col = qn(v.get_field("outcome").column)
+    # only quoted names and ORM-compiled SQL (with its params) are interpolated
+    sql = f"""
+        SELECT f.g, f.vac, COALESCE(s.any_visited, 0), s.latest, COUNT(*)
+        FROM ({flat_sql}) f
+        LEFT JOIN (
+            SELECT x.flat_id, MAX(x.is_visited) AS any_visited,
+                   MAX(CASE WHEN x.rn = 1 THEN x.outcome END) AS latest
+            FROM (
+                SELECT {flat_col} AS flat_id, {outcome_col} AS outcome,
+                       CASE WHEN {outcome_col} = %s THEN 1 ELSE 0 END AS is_visited,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY {flat_col} ORDER BY {time_col} DESC, {qn("id")} DESC
+                       ) AS rn
+                FROM {qn(v.db_table)}
+                WHERE {qn(v.get_field("round").column)} = %s
+                  AND {qn(v.get_field("superseded").column)} = %s
+                  AND {flat_col} IN ({ids_sql})
+            ) x
+            GROUP BY x.flat_id
+        ) s ON s.flat_id = f.id
+        GROUP BY f.g, f.vac, COALESCE(s.any_visited, 0), s.latest
+    """  # noqa: S608
+    params = [*flat_params, Outcome.VISITED, round_.pk, False, *ids_params]
+    return sql, params
+
+
+def _facts(round_: Round, flats: QuerySet[Flat], group: str | None) -> dict[Any, list[cov.Facts]]:
+    sql, params = _facts_sql(round_, flats, group)
+    grouped: dict[Any, list[cov.Facts]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for g, vac, visited, latest, count in cursor.fetchall():
+            grouped[g].append(cov.Facts(bool(vac), bool(visited), latest, int(count)))
+    return grouped
+
+
+#: where a coverage figure may be asked for, and the flat lookup to it
+LEVELS = {
+    "building": (Building, "building_id"),
+    "compound": (Compound, "building__compound_id"),
+    "community": (Community, "building__compound__community_id"),
+    "beat": (Beat, "building__compound__community__beat_id"),
+}
+
+
+def coverage(
+    *, user: Any, round_: Round, level: str | None = None, target: Any = None
+) -> cov.Tally:
+    """The round's coverage among the households the user sees, in the whole
+    round or in one building / compound / community / beat (404 when the
+    user does not see it). One query after the target's lookup."""
+    flats = round_flats(user=user, round_=round_)
+    if level is not None:
+        model, lookup = LEVELS[level]
+        obj = get_visible_or_404(model.objects.visible_to(user), target)  # type: ignore[attr-defined]
+        flats = flats.filter(**{lookup: obj.pk})
+    return cov.tally(_facts(round_, flats, None).get(0, []))
+
+
+def coverage_by(
+    *, user: Any, round_: Round, level: str, within: Q | None = None
+) -> dict[int, cov.Tally]:
+    """Coverage per building / compound / community / beat of the round, in one query."""
+    _, lookup = LEVELS[level]
+    flats = round_flats(user=user, round_=round_)
+    if within is not None:
+        flats = flats.filter(within)
+    return {g: cov.tally(facts) for g, facts in _facts(round_, flats, lookup).items()}
+
+
+def flat_states(*, user: Any, round_: Round, flats: QuerySet[Flat]) -> dict[int, str]:
+    """Each of these households' state in the round, in one query."""
+    scoped = round_flats(user=user, round_=round_).filter(pk__in=flats.values("pk"))
+    return {fid: _single_state(facts) for fid, facts in _facts(round_, scoped, "id").items()}
+
+
+def _single_state(facts: list[cov.Facts]) -> str:
+    fact = facts[0]
+    return cov.state_of(
+        flat_vacant=fact.flat_vacant,
+        any_visited=fact.any_visited,
+        latest_outcome=fact.latest_outcome,
+    )
+
+
+@dataclass
+class GridRounds:
+    """The round selector of a building grid and its households' states."""
+
+    rounds: list[Round]
+    selected: Round | None
+    states: dict[int, str] = field(default_factory=dict)
+    tally: cov.Tally | None = None
+
+
+def building_grid_rounds(*, user: Any, building: Building, round_id: Any = None) -> GridRounds:
+    """Rounds covering this building (newest first), the chosen one (else the
+    first active), and its households' states: two queries."""
+    rounds = list(
+        Round.objects.visible_to(user)
+        .exclude(status=RoundStatus.PLANNED)
+        .filter(
+            Q(beat_id=building.compound.community.beat_id)
+            | Q(community_id=building.compound.community_id)
+            | Q(compound_id=building.compound_id)
+            | Q(
+                id__in=Round.buildings.through.objects.filter(building_id=building.pk).values(
+                    "round_id"
+                )
+            )
+        )
+        .order_by("-status", "-start_date", "name")
+    )
+    selected = None
+    if round_id not in (None, ""):
+        selected = next((r for r in rounds if str(r.pk) == str(round_id)), None)
+        if selected is None:
+            raise Http404
+    elif rounds:
+        selected = next((r for r in rounds if r.status == RoundStatus.ACTIVE), rounds[0])
+    result = GridRounds(rounds=rounds, selected=selected)
+    if selected is not None:
+        flats = Flat.objects.visible_to(user).filter(building=building)
+        facts = _facts(selected, flats, "id")
+        result.states = {fid: _single_state(f) for fid, f in facts.items()}
+        result.tally = cov.tally(f for fs in facts.values() for f in fs)
+    return result
+
+
+# --- visits ----------------------------------------------------------------------------------
+
+
+def visit_list(
+    *,
+    user: Any,
+    round: int | None = None,  # noqa: A002 - the API's parameter name
+    flat: int | None = None,
+    building: int | None = None,
+    outcome: str | None = None,
+    include_superseded: bool = False,
+) -> QuerySet[Visit]:
+    qs = Visit.objects.visible_to(user).select_related(
+        "flat__building__compound", "round", "author", "corrects"
+    )
+    if not include_superseded:
+        qs = qs.current()
+    if round:
+        qs = qs.filter(round_id=round)
+    if flat:
+        qs = qs.filter(flat_id=flat)
+    if building:
+        qs = qs.filter(flat__building_id=building)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    return qs.prefetch_related("visitors")
+
+
+def visit_get(*, user: Any, pk: Any) -> Visit:
+    return get_visible_or_404(
+        Visit.objects.visible_to(user)
+        .select_related("flat__building__compound__community", "round", "author", "corrects")
+        .prefetch_related("visitors", "corrections"),
+        pk,
+    )
+
+
+# --- follow-ups -----------------------------------------------------------------------------
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Open follow-ups overdue at ``now`` (due before today in Asia/Shanghai)."""
+    return Q(status=FollowUpStatus.OPEN, due_date__lt=rules.local_date(now))
+
+
+def followup_list(
+    *,
+    user: Any,
+    assignee: int | None = None,
+    status: str | None = None,
+    flat: int | None = None,
+    overdue: bool | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[FollowUp]:
+    moment = _now(now)
+    qs = FollowUp.objects.visible_to(user).select_related(
+        "flat__building__compound", "flat__entrance", "assignee", "resident"
+    )
+    if assignee:
+        qs = qs.filter(assignee_id=assignee)
+    if status:
+        qs = qs.filter(status=status)
+    if flat:
+        qs = qs.filter(flat_id=flat)
+    if overdue is True:
+        qs = qs.filter(overdue_q(moment))
+    elif overdue is False:
+        qs = qs.exclude(overdue_q(moment))
+    return qs
+
+
+def followup_get(*, user: Any, pk: Any) -> FollowUp:
+    return get_visible_or_404(
+        FollowUp.objects.visible_to(user).select_related("flat__building__compound", "assignee"),
+        pk,
+    )
+
+
+# --- worklist ---------------------------------------------------------------------------------
+
+#: stairs order: one trip up each stairwell
+STAIRS = (
+    "building__compound__name",
+    "building__sort_key",
+    "building__number",
+    "entrance__sort_key",
+    "floor",
+    "room",
+)
+
+
+def _last_visited_at() -> Subquery:
+    return Subquery(
+        Visit.objects.current()
+        .filter(flat_id=OuterRef("flat_id"), outcome=Outcome.VISITED)
+        .order_by("-visited_at")
+        .values("visited_at")[:1]
+    )
+
+
+def care_lapsed(*, user: Any, now: dt.datetime | None = None) -> list[Household]:
+    """Households on the care list whose cadence has lapsed, in stairs order,
+    each with ``last_visited`` (a date or None) and ``care_due``."""
+    today = rules.local_date(_now(now))
+    rows = (
+        Household.objects.visible_to(user)
+        .on_care_list()
+        .select_related("flat__building__compound", "flat__entrance")
+        .annotate(last_at=_last_visited_at())
+        .order_by(*(f"flat__{f}" for f in STAIRS))
+    )
+    lapsed = []
+    for row in rows:
+        row.last_visited = rules.local_date(row.last_at) if row.last_at else None
+        row.care_due = rules.care_due(  # type: ignore[attr-defined]
+            last_visited=row.last_visited, since=row.care_since, every_days=row.care_every_days or 0
+        )
+        if today > row.care_due:
+            lapsed.append(row)
+    return lapsed
+
+
+def pending_households(*, user: Any, round_: Round) -> QuerySet[Flat]:
+    """Households of the round not yet visited (never tried, or nobody home),
+    in stairs order; ``tried`` says someone already knocked."""
+    in_round = Visit.objects.current().filter(round_id=round_.pk)
+    done = in_round.filter(outcome=Outcome.VISITED).values("flat_id")
+    closed_by_latest = (
+        in_round.annotate(
+            rn=Window(
+                RowNumber(),
+                partition_by=[F("flat_id")],
+                order_by=[F("visited_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rn=1, outcome__in=[Outcome.VACANT, Outcome.MOVED, Outcome.REFUSED])
+        .values("flat_id")
+    )
+    return (
+        round_flats(user=user, round_=round_)
+        .exclude(status=FlatStatus.VACANT)
+        .exclude(id__in=done)
+        .exclude(id__in=closed_by_latest)
+        .select_related("building__compound", "entrance")
+        .annotate(tried=Exists(in_round.filter(flat_id=OuterRef("pk"))))
+        .order_by(*STAIRS)
+    )
+
+
+@dataclass
+class Worklist:
+    followups: list[FollowUp]
+    care: list[Household]
+    rounds: list[Round]
+    round: Round | None
+    #: the selected round's households still to visit (paginate it)
+    pending: QuerySet[Flat] | None
+    now: dt.datetime
+
+
+def my_followups(*, user: Any, now: dt.datetime) -> list[FollowUp]:
+    """My open follow-ups, overdue first, then in stairs order."""
+    rows = list(
+        followup_list(user=user, assignee=user.pk, status=FollowUpStatus.OPEN, now=now).order_by(
+            *(f"flat__{f}" for f in STAIRS), "due_date"
+        )
+    )
+    for row in rows:
+        row.overdue = rules.is_overdue(row.due_date, now)  # type: ignore[attr-defined]
+    rows.sort(key=lambda r: not r.overdue)  # type: ignore[attr-defined]
+    return rows
+
+
+def worklist(*, user: Any, round_id: Any = None, now: dt.datetime | None = None) -> Worklist:
+    moment = _now(now)
+    today = rules.local_date(moment)
+    rounds = list(Round.objects.visible_to(user).active_on(today).order_by("end_date", "name"))
+    selected = None
+    if round_id not in (None, ""):
+        selected = next((r for r in rounds if str(r.pk) == str(round_id)), None)
+        if selected is None:
+            raise Http404
+    elif rounds:
+        selected = rounds[0]
+    return Worklist(
+        followups=my_followups(user=user, now=moment),
+        care=care_lapsed(user=user, now=moment),
+        rounds=rounds,
+        round=selected,
+        pending=pending_households(user=user, round_=selected) if selected else None,
+        now=moment,
+    )
+
+
+# --- tonight's plan ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanStop:
+    flat: Flat
+    reason: str  # 'followup' | 'care' | 'round'
+    detail: Any = None
+    due: dt.date | None = None
+
+
+@dataclass
+class PlanFloor:
+    floor: int | None
+    stops: list[PlanStop]
+
+
+@dataclass
+class PlanBuilding:
+    building: Building
+    floors: list[PlanFloor]
+
+
+@dataclass
+class Plan:
+    starts: dt.datetime
+    ends: dt.datetime
+    buildings: list[PlanBuilding]
+    count: int
+
+
+def tonight_plan(
+    *,
+    user: Any,
+    now: dt.datetime | None = None,
+    start: dt.time = dt.time(17),
+    end: dt.time = dt.time(21),
+    limit: int = 20,
+) -> Plan:
+    """The ``limit`` most urgent households for the evening window: overdue
+    follow-ups, then lapsed care visits, then unvisited households of active
+    rounds by their due date; grouped by building and floor for the route."""
+    moment = _now(now)
+    today = rules.local_date(moment)
+    starts, ends = rules.evening_window(today, start, end)
+    stops: list[PlanStop] = []
+    taken: set[int] = set()
+
+    def take(stop: PlanStop) -> None:
+        if stop.flat.pk not in taken and len(stops) < limit:
+            taken.add(stop.flat.pk)
+            stops.append(stop)
+
+    followups = [f for f in my_followups(user=user, now=moment) if f.overdue]  # type: ignore[attr-defined]
+    for f in sorted(followups, key=lambda f: f.due_date):
+        take(PlanStop(flat=f.flat, reason="followup", detail=f, due=f.due_date))
+    lapsed = care_lapsed(user=user, now=moment)
+    for h in sorted(lapsed, key=lambda h: h.care_due):  # type: ignore[attr-defined]
+        take(PlanStop(flat=h.flat, reason="care", detail=h, due=h.care_due))  # type: ignore[attr-defined]
+    if len(stops) < limit:
+        rounds = sorted(
+            Round.objects.visible_to(user).active_on(today), key=lambda r: (r.due_date, r.pk)
+        )
+        for round_ in rounds:
+            if len(stops) >= limit:
+                break
+            for flat in pending_households(user=user, round_=round_)[: limit + len(taken)]:
+                take(PlanStop(flat=flat, reason="round", detail=round_, due=round_.due_date))
+    by_building: dict[int, PlanBuilding] = {}
+    for stop in sorted(
+        stops,
+        key=lambda s: (
+            s.flat.building.compound.name,
+            s.flat.building.sort_key,
+            s.flat.building.number,
+            s.flat.floor if s.flat.floor is not None else -9999,
+            s.flat.room,
+        ),
+    ):
+        group = by_building.setdefault(
+            stop.flat.building_id, PlanBuilding(building=stop.flat.building, floors=[])
+        )
+        if not group.floors or group.floors[-1].floor != stop.flat.floor:
+            group.floors.append(PlanFloor(floor=stop.flat.floor, stops=[]))
+        group.floors[-1].stops.append(stop)
+    return Plan(starts=starts, ends=ends, buildings=list(by_building.values()), count=len(stops))
+
+
+# --- the household profile -----------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    resident: Resident
+    age: int | None
+
+
+@dataclass
+class Profile:
+    flat: Flat
+    household: Household | None
+    members: list[Member]
+    visits: list[Visit]
+    followups: list[FollowUp]
+    points: list[rules.TalkingPoint]
+    care_due: dt.date | None
+    care_lapsed: bool
+
+
+def household_profile(*, user: Any, flat: Flat, now: dt.datetime | None = None) -> Profile:
+    """What a visitor reads before knocking (the flat must be visible)."""
+    if (
+        not scope_of(user).sees_residents
+        or not Flat.objects.visible_to(user).filter(pk=flat.pk).exists()
+    ):
+        raise Http404
+    moment = _now(now)
+    today = rules.local_date(moment)
+    household = Household.objects.filter(flat=flat).first()
+    members = [
+        Member(resident=r, age=rules.age_on(r.birth_date, today))
+        for r in Resident.objects.filter(flat=flat)
+        .current()
+        .order_by("-is_head", "birth_date", "id")
+    ]
+    visits = list(
+        Visit.objects.current()
+        .filter(flat=flat)
+        .select_related("author", "round")
+        .prefetch_related("visitors")
+        .order_by("-visited_at", "-id")[:5]
+    )
+    followups = list(
+        FollowUp.objects.open().filter(flat=flat).select_related("assignee", "resident")
+    )
+    for f in followups:
+        f.overdue = rules.is_overdue(f.due_date, moment)  # type: ignore[attr-defined]
+    recent = Visit.objects.current().filter(flat=flat).order_by("-visited_at")[:10]
+    points = rules.talking_points(
+        rules.PastVisit(
+            day=rules.local_date(v.visited_at), outcome=v.outcome, notes=v.notes, tags=v.tags
+        )
+        for v in recent
+    )
+    care_due = None
+    lapsed = False
+    if household and household.care_every_days:
+        last = (
+            Visit.objects.current()
+            .filter(flat=flat, outcome=Outcome.VISITED)
+            .aggregate(at=Max("visited_at"))["at"]
+        )
+        last_day = rules.local_date(last) if last else None
+        care_due = rules.care_due(
+            last_visited=last_day, since=household.care_since, every_days=household.care_every_days
+        )
+        lapsed = today > care_due
+    return Profile(
+        flat=flat,
+        household=household,
+        members=members,
+        visits=visits,
+        followups=followups,
+        points=points,
+        care_due=care_due,
+        care_lapsed=lapsed,
+    )
+
+
+def flat_for_visit(*, user: Any, pk: Any) -> Flat:
+    """A household the user may log a visit for."""
+    if not scope_of(user).sees_residents:
+        raise Http404
+    return get_visible_or_404(
+        Flat.objects.visible_to(user).select_related("building__compound__community", "entrance"),
+        pk,
+    )
