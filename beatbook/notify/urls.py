@@ -1,6 +1,10 @@
 """Pages of the notify app (included at the site root, namespace "notify")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from beatbook.notify import live
 
 app_name = "notify"
-urlpatterns: list = []
+urlpatterns = [
+    path("live/stream", live.stream, name="live-stream"),
+]

@@ -11,4 +11,6 @@ def run_once(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     Safe to call from several processes at once (rows are claimed with
     SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL).
     """
-    return 0
+    from beatbook.notify import services
+
+    return services.escalate_due(now=now, limit=limit)

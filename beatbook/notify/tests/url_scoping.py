@@ -16,7 +16,11 @@ from typing import Any
 CHECKS: dict[str, Any] = {}
 UNSCOPED: dict[str, str] = {}
 ROLE_PAGES: dict[str, str] = {}
-TESTED_IN: dict[str, str] = {}
+TESTED_IN: dict[str, str] = {
+    "notify:live-stream": (
+        "beatbook/notify/tests/test_live.py::test_stream_every_role_gets_only_its_own"
+    ),
+}
 SEES: dict[str, set[str]] = {}
 DETAIL_PAGE: dict[str, str] = {}
 
