@@ -160,8 +160,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
     except Exception as exc:  # calamine raises its own, version-dependent errors
         raise UnusableFile(f"Not a readable .xlsx file ({type(exc).__name__})") from None
     # iter_rows starts at the sheet's first row (row 1), title rows included.
-    for number, cells in enumerate(rows, start=1):
-        yield number, cells
+    yield from enumerate(rows, start=1)
 
 
 def _csv_encoding(sample: bytes) -> str:
@@ -175,9 +174,9 @@ def _csv_encoding(sample: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    decoder = codecs.getincrementaldecoder("gb18030")()
+    gb_decoder = codecs.getincrementaldecoder("gb18030")()
     try:
-        decoder.decode(sample, final=len(sample) < _SNIFF_BYTES)
+        gb_decoder.decode(sample, final=len(sample) < _SNIFF_BYTES)
     except UnicodeDecodeError:
         raise UnusableFile("The CSV file is neither UTF-8 nor GB18030 text") from None
     return "gb18030"

@@ -19,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -91,23 +92,10 @@ DEFAULT_POPULATION_TYPE = "registered"
 RELATIONS: dict[str, tuple[str, bool]] = {
     "户主": ("owner", True),
     "本人": ("owner", True),
-    **{
-        word: ("owner_family", False)
-        for word in (
-            "配偶",
-            "子",
-            "女",
-            "子女",
-            "父母",
-            "父亲",
-            "母亲",
-            "孙子女",
-            "兄弟姐妹",
-            # what an export writes for the owner's family (the registry does not
-            # keep which relative), so that an export imports back unchanged
-            "家属",
-        )
-    },
+    **dict.fromkeys(
+        ("配偶", "子", "女", "子女", "父母", "父亲", "母亲", "孙子女", "兄弟姐妹", "家属"),
+        ("owner_family", False),
+    ),
     "租户": ("tenant", False),
     "租客": ("tenant", False),
     "其他": ("other", False),
@@ -152,7 +140,7 @@ class Problem:
 
     field: str | None
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 # --- cells -------------------------------------------------------------------------
@@ -200,9 +188,8 @@ def parse_date(cell: Cell) -> dt.date | None:
     raise ValueError(value)
 
 
-_CN_MOBILE = re.compile(
-    phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern  # type: ignore[union-attr]
-)
+_CN_METADATA: Any = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+_CN_MOBILE = re.compile(_CN_METADATA.mobile.national_number_pattern)
 
 
 def parse_phone(cell: Cell) -> str:

@@ -6,6 +6,7 @@ Pure Python: nothing here imports Django.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -61,10 +62,8 @@ class FirstRows:
 
     def close(self) -> None:
         self._db.close()
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self._path)
-        except FileNotFoundError:
-            pass
 
     def __enter__(self) -> FirstRows:
         return self

@@ -535,14 +535,15 @@ class _ResidentWriter:
             "updated_at",
             *self.derived_names,
         ]
-        known = {f.column for f in meta.concrete_fields if not f.primary_key}
-        missing = known - set(self.columns)
-        # a new column with a default is filled from the model's default
-        self.extra_defaults = {
-            meta.get_field(name).column: meta.get_field(name).get_default() for name in missing
+        # a column added later (with a default) is filled from the model's default
+        self.extra_defaults: dict[str, Any] = {
+            f.column: f.get_default()
+            for f in meta.concrete_fields
+            if not f.primary_key and f.column not in self.columns
         }
         self.columns += list(self.extra_defaults)
-        self.derived_prep = [meta.get_field(name) for name in self.derived_names]
+        by_name = {f.name: f for f in meta.concrete_fields}
+        self.derived_prep = [by_name[name] for name in self.derived_names]
 
     def date(self, value: dt.date | None) -> Any:
         if value is None or self.postgres:
@@ -755,8 +756,8 @@ def _residents_chunk(
         row, key, problems = rules.check_resident(number, cells, today)
         if key:
             keys.append((key, number))
-        for problem in problems:
-            rejections.add(number, problem)
+        for issue in problems:
+            rejections.add(number, issue)
         if row is not None:
             valid.append(row)
     for number, earlier in seen.earlier(keys).items():
@@ -952,8 +953,8 @@ def flats_import(
                 valid: list[rules.FlatRow] = []
                 for number, cells in chunk:
                     row, problems = rules.check_flat(number, cells)
-                    for problem in problems:
-                        rejections.add(number, problem)
+                    for issue in problems:
+                        rejections.add(number, issue)
                     if row is not None:
                         valid.append(row)
                 duplicates = seen.earlier(("\x1f".join(r.place.flat_key), r.row) for r in valid)
@@ -1047,8 +1048,8 @@ def premises_import(
                 valid: list[rules.PremisesRow] = []
                 for number, cells in chunk:
                     row, problems = rules.check_premises(number, cells)
-                    for problem in problems:
-                        rejections.add(number, problem)
+                    for issue in problems:
+                        rejections.add(number, issue)
                     if row is not None:
                         valid.append(row)
                 duplicates = seen.earlier((f"{r.community}\x1f{r.name}", r.row) for r in valid)
