@@ -13,13 +13,62 @@ from __future__ import annotations
 
 from typing import Any
 
-CHECKS: dict[str, Any] = {}
+from beatbook.tests_scoping.test_url_scoping import Check
+
+A = {"officer_a", "worker_a", "chief"}
+B = {"officer_b", "chief"}
+B2 = {"officer_b", "head", "chief"}
+ROUNDS = ("round_a", "round_b")
+VISITS = ("visit_a", "visit_b", "visit_b2")
+FOLLOWUPS = ("followup_a", "followup_b", "followup_b2")
+#: everyone who visits households may log visits and close follow-ups
+VISITORS = frozenset({"officer_a", "officer_b", "head", "worker_a", "chief"})
+
+CHECKS: dict[str, Any] = {
+    "api:round-list": Check("api-list", ROUNDS),
+    "api:round-detail": Check("api-detail", ROUNDS),
+    "api:round-coverage": Check("api-detail", ROUNDS),
+    "api:visit-list": Check("api-list", VISITS),
+    "api:visit-detail": Check("api-detail", VISITS),
+    "api:visit-correct": Check("post", VISITS, writers=VISITORS),
+    "api:followup-list": Check("api-list", FOLLOWUPS),
+    "api:followup-detail": Check("api-detail", FOLLOWUPS),
+    "api:followup-complete": Check("post", FOLLOWUPS, writers=VISITORS),
+}
 UNSCOPED: dict[str, str] = {}
 ROLE_PAGES: dict[str, str] = {}
 TESTED_IN: dict[str, str] = {}
-SEES: dict[str, set[str]] = {}
+SEES: dict[str, set[str]] = {
+    "round_a": A,
+    # a beat-wide round: the head of building B2 sees it (and only B2's households in it)
+    "round_b": B2,
+    "visit_a": A,
+    "visit_b": B,
+    "visit_b2": B2,
+    "followup_a": A,
+    "followup_b": B,
+    "followup_b2": B2,
+}
 DETAIL_PAGE: dict[str, str] = {}
 
 
 def extend_world(world: Any) -> None:
     """Add this app's objects to the scoping world (called once per test)."""
+    from beatbook.visits.models import RoundScope
+    from beatbook.visits.tests.factories import FollowUpFactory, RoundFactory, VisitFactory
+
+    world.round_a = RoundFactory(scope=RoundScope.COMPOUND, compound=world.compound_a)
+    world.round_b = RoundFactory(scope=RoundScope.BEAT, beat=world.beat_b)
+    for key, flat, round_, author in (
+        ("a", world.flat_a, world.round_a, world.worker_a),
+        ("b", world.flat_b, world.round_b, world.officer_b),
+        ("b2", world.flat_b2, world.round_b, world.head),
+    ):
+        visit = VisitFactory(flat=flat, round=round_, author=author)
+        visit.visitors.set([author])
+        setattr(world, f"visit_{key}", visit)
+        setattr(
+            world,
+            f"followup_{key}",
+            FollowUpFactory(flat=flat, visit=visit, assignee=author, created_by=author),
+        )
