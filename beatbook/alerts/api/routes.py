@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from beatbook.alerts.api import views
+
 
 def register(router: DefaultRouter) -> None:
     """Register this app's viewsets on the shared /api/v1/ router."""
+    router.register("alerts", views.AlertViewSet, basename="alert")

@@ -1,0 +1,192 @@
+"""Alert pages: the list, one alert, the officer's phone page (live feed,
+one-tap acknowledge) and response times for chiefs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from beatbook.alerts import selectors, services
+from beatbook.alerts.models import AlertState
+from beatbook.core.forms import BootstrapForm, add_service_errors
+from beatbook.core.scoping import scope_of
+
+PAGE_SIZE = 50
+#: the phone page shows the active alerts, newest first, up to this many
+PHONE_LIMIT = 30
+
+
+class ClearForm(BootstrapForm):
+    note = forms.CharField(
+        label=gettext_lazy("Outcome"),
+        max_length=services.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _flag(request: HttpRequest, name: str) -> bool | None:
+    value = request.GET.get(name, "")
+    return {"true": True, "false": False}.get(value)
+
+
+def _crumbs(*extra: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    return [(_("Alerts"), reverse("alerts:alert-list")), *extra]
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    acknowledged = _flag(request, "acknowledged")
+    qs = selectors.alert_list(user=request.user, state=state or None, acknowledged=acknowledged)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.attach_pages(list(page.object_list))
+    return render(
+        request,
+        "alerts/alert_list.html",
+        {
+            "page": page,
+            "state": state,
+            "acknowledged": request.GET.get("acknowledged", ""),
+            "states": AlertState.choices,
+            "breadcrumbs": [(_("Alerts"), None)],
+        },
+    )
+
+
+@login_required
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    detail = selectors.alert_detail(user=request.user, pk=pk)
+    return render(
+        request,
+        "alerts/alert_detail.html",
+        {
+            "d": detail,
+            "alert": detail.alert,
+            "form": ClearForm(),
+            "breadcrumbs": _crumbs((str(detail.alert.pk), None)),
+        },
+    )
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+@login_required
+def alert_ack(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    alert = services.alert_acknowledge(actor=request.user, alert=alert)
+    if request.headers.get("HX-Request"):
+        # the phone page's one tap: answer with its refreshed cards
+        return phone_cards(request)
+    if _wants_json(request):
+        return JsonResponse({"id": alert.pk, "acknowledged": True})
+    messages.success(request, _("Alert acknowledged."))
+    return redirect(_back(request, reverse("alerts:alert-detail", args=[alert.pk])))
+
+
+@require_POST
+@login_required
+def alert_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    form = ClearForm(request.POST)
+    if form.is_valid():
+        try:
+            services.alert_clear(actor=request.user, alert=alert, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Alert cleared."))
+            return redirect(reverse("alerts:alert-detail", args=[alert.pk]))
+    detail = selectors.alert_detail(user=request.user, pk=pk)
+    return render(
+        request,
+        "alerts/alert_detail.html",
+        {
+            "d": detail,
+            "alert": detail.alert,
+            "form": form,
+            "breadcrumbs": _crumbs((str(detail.alert.pk), None)),
+        },
+        status=400,
+    )
+
+
+def _phone_alerts(request: HttpRequest) -> list[Any]:
+    alerts = list(
+        selectors.alert_list(user=request.user, state=AlertState.ACTIVE).order_by(
+            "acknowledged", "-created_at", "-id"
+        )[:PHONE_LIMIT]
+    )
+    return selectors.attach_pages(alerts)
+
+
+@login_required
+def phone(request: HttpRequest) -> HttpResponse:
+    """The officer's phone page: the active alerts, new ones arriving live."""
+    return render(
+        request,
+        "alerts/phone.html",
+        {"alerts": _phone_alerts(request), "now": timezone.now()},
+    )
+
+
+@login_required
+def phone_cards(request: HttpRequest) -> HttpResponse:
+    """The phone page's cards, fetched again when the live feed says something changed."""
+    return render(
+        request,
+        "alerts/_phone_cards.html",
+        {"alerts": _phone_alerts(request), "now": timezone.now()},
+    )
+
+
+@login_required
+def response_times(request: HttpRequest) -> HttpResponse:
+    """Time to acknowledge and to clear, per officer and for the station (chiefs)."""
+    from beatbook.notify.selectors import response_times as times_of
+
+    if scope_of(request.user).role != "chief":
+        raise PermissionDenied(_("Response times are reported to the station chief."))
+    text = request.GET.get("days", "")
+    days = min(max(int(text), 1), 366) if text.isdigit() else 30
+    since = timezone.now() - dt.timedelta(days=days)
+    return render(
+        request,
+        "alerts/response_times.html",
+        {
+            "times": times_of(request.user, since=since),
+            "days": days,
+            "breadcrumbs": _crumbs((_("Response times"), None)),
+        },
+    )
+
+
+@login_required
+def picture(request: HttpRequest, pk: int) -> HttpResponse:
+    pic = selectors.picture_get(user=request.user, pk=pk)
+    response = HttpResponse(bytes(pic.content), content_type=pic.content_type or "image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
