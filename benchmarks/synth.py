@@ -490,11 +490,13 @@ def _to_traditional(name: str) -> str:
     return str(_converter().convert(name))
 
 
-def homes(n: int, seed: int = 0, *, vacant: bool = True) -> Iterator[Home]:
+def homes(n: int, seed: int = 0, *, vacant: bool = True, details: bool = True) -> Iterator[Home]:
     """Flats with their people, in address order, until ``n`` people are out.
 
     Vacant flats come out with no people (``vacant=False`` leaves them out).
     The last household may be cut short to make exactly ``n`` people.
+    ``details=False`` gives the same flats without drawing the people (fast;
+    every home then has an empty ``people``).
     """
     structure = compound_plans(seed)
     rng_h = random.Random(f"synth-households:{seed}")
@@ -539,7 +541,17 @@ def homes(n: int, seed: int = 0, *, vacant: bool = True) -> Iterator[Home]:
                             former = len(members) - 1
                         else:
                             former = -1
-                        for i, m in enumerate(members[:left]):
+                        members = members[:left]
+                        left -= len(members)
+                        if not details:
+                            # the same draws from rng_h as below, nothing else
+                            for i, _m in enumerate(members):
+                                rng_h.randrange(1, 365)
+                                if i == former:
+                                    rng_h.randrange(30, 700)
+                            yield home
+                            continue
+                        for i, m in enumerate(members):
                             birth = REFERENCE_DAY - dt.timedelta(
                                 days=m.age * 365 + rng_h.randrange(1, 365)
                             )
@@ -579,7 +591,6 @@ def homes(n: int, seed: int = 0, *, vacant: bool = True) -> Iterator[Home]:
                                     ),
                                 )
                             )
-                        left -= len(home.people)
                         yield home
 
 
@@ -623,7 +634,7 @@ def community_names(n: int, seed: int = 0) -> list[str]:
     """The communities the first ``n`` people live in (what an import of
     ``rows(n)`` needs to exist), in order."""
     names: list[str] = []
-    for home in homes(n, seed, vacant=False):
+    for home in homes(n, seed, vacant=False, details=False):
         if not names or names[-1] != home.compound.community:
             names.append(home.compound.community)
     return names
@@ -874,6 +885,7 @@ def populate(
     from beatbook.core import audit
     from beatbook.registry.models import (
         Building,
+        Community,
         Compound,
         Entrance,
         Flat,
@@ -885,7 +897,6 @@ def populate(
 
     t0 = time.perf_counter()
     pg = connection.vendor == "postgresql"
-    names = community_names(n, seed)
     counts: dict[str, int] = dict.fromkeys(
         (
             "compounds",
@@ -907,14 +918,10 @@ def populate(
             beats=beats,
             officers=officers,
             password=password,
-            communities=names,
+            communities=[],  # created below as the walk reaches them
         )
-        from beatbook.registry.models import Community
-
-        community_ids = dict(Community.objects.filter(name__in=names).values_list("name", "id"))
-        beat_of_community = dict(
-            Community.objects.filter(name__in=names).values_list("id", "beat_id")
-        )
+        community_ids: dict[str, int] = {}
+        beat_of_community: dict[int, int] = {}
         residents_in_beat: dict[int, int] = {}
 
         now = timezone.now()
@@ -993,6 +1000,13 @@ def populate(
             plan = home.compound
             if plan is not current:
                 current = plan
+                if plan.community not in community_ids:
+                    info = summary.beats[plan.community_index % len(summary.beats)]
+                    community = Community.objects.create(beat_id=info.id, name=plan.community)
+                    community_ids[plan.community] = community.pk
+                    beat_of_community[community.pk] = info.id
+                    info.community_ids.append(community.pk)
+                    summary.counts["communities"] += 1
                 community_id = community_ids[plan.community]
                 compound = Compound.objects.create(
                     community_id=community_id,
