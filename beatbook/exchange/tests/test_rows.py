@@ -162,3 +162,29 @@ def test_first_rows_across_chunks() -> None:
     with FirstRows() as seen:
         assert seen.earlier([("a", 2), ("b", 3), ("a", 4)]) == {4: 2}
         assert seen.earlier([("b", 10), ("c", 11), ("c", 12)]) == {10: 3, 12: 11}
+
+
+def test_id_fast_path_agrees_with_parse_id_number() -> None:
+    import random
+
+    from beatbook.registry.idnumbers import IdNumberError, check_character, parse_id_number
+
+    rng = random.Random(4)
+    samples = []
+    for _ in range(3000):
+        region = rng.choice(["110105", "330102", "810000", "830000", "710000", "990000", "912345"])
+        birth = f"{rng.randint(1890, 2030)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}"
+        first17 = f"{region}{birth}{rng.randint(0, 999):03d}"
+        good = first17 + check_character(first17)
+        samples += [good, first17 + rng.choice("0123456789X")]
+    for number in samples:
+        try:
+            info = parse_id_number(number, today=TODAY)
+            expected: Any = (info.number, info.sex, info.birth_date)
+        except IdNumberError as exc:
+            expected = exc.code
+        try:
+            got: Any = rows.parse_id(number, TODAY)
+        except IdNumberError as exc:
+            got = exc.code
+        assert got == expected, number
