@@ -694,7 +694,7 @@ def _run(
     report.headers = list(table.written.values())
     rejections = _Rejections(table, report)
     extra: dict[str, Any] = {}
-    with transaction.atomic(), _big_cache():
+    with _big_cache(), transaction.atomic():
         extra = body(table, report, rejections, jurisdiction, actor)
         report.stored = not dry_run and (skip_invalid or not report.rejected)
         if report.stored:
