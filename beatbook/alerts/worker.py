@@ -140,8 +140,14 @@ def _store_timer(row: DeviceTimer, timer: rules.Timer) -> bool:
 TIMER_FIELDS = ["last_seen_at", "last_activity_at", "absence_fired", "offline_fired", "next_due_at"]
 
 
-def _lock_timers(devices: dict[int, DeviceInfo]) -> dict[int, DeviceTimer]:
-    """The timer rows of ``devices``, created where missing, locked in id order."""
+def _lock_timers(
+    devices: dict[int, DeviceInfo], first_heard: dict[int, dt.datetime] | None = None
+) -> dict[int, DeviceTimer]:
+    """The timer rows of ``devices``, created where missing, locked in id order.
+
+    A new row starts watching when the device was added, or at its first
+    message if that is older (events loaded after the fact)."""
+    first_heard = first_heard or {}
     ids = sorted(devices)
     rows = {t.device_id: t for t in _locked(DeviceTimer.objects.filter(device_id__in=ids))}
     missing = [i for i in ids if i not in rows]
@@ -150,8 +156,8 @@ def _lock_timers(devices: dict[int, DeviceInfo]) -> dict[int, DeviceTimer]:
             [
                 DeviceTimer(
                     device_id=i,
-                    last_seen_at=devices[i].start,
-                    last_activity_at=devices[i].start,
+                    last_seen_at=min(devices[i].start, first_heard.get(i, devices[i].start)),
+                    last_activity_at=min(devices[i].start, first_heard.get(i, devices[i].start)),
                 )
                 for i in missing
             ],
@@ -293,7 +299,11 @@ def evaluate_events(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         if not events:
             return 0
         devices = DeviceInfo.load(e.device_id for e in events)
-        timers = _lock_timers(devices)
+        first_heard: dict[int, dt.datetime] = {}
+        for e in events:
+            if e.device_id not in first_heard or e.received_at < first_heard[e.device_id]:
+                first_heard[e.device_id] = e.received_at
+        timers = _lock_timers(devices, first_heard)
         books = _rulebooks(devices)
         silenced = _silenced(devices, now)
 

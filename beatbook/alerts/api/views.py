@@ -22,7 +22,9 @@ NOT_FOUND = OpenApiResponse(description="No such alert in your jurisdiction.")
 
 class AlertFilter(SelectorFilterSet):
     state = filters.ChoiceFilter(choices=AlertState.choices)
-    acknowledged = filters.BooleanFilter()
+    acknowledged = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
 
     class Meta:
         model = Alert
