@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "beatbook.sensing",
     "beatbook.alerts",
     "beatbook.notify",
+    "beatbook.sweeps",
 ]
 
 MIDDLEWARE = [
@@ -164,7 +165,7 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # it extracts one app's strings so they land in that app's catalogue.
 LOCALE_PATHS = [] if os.environ.get("BEATBOOK_APP_MESSAGES") else [PACKAGE_DIR / "locale"]
 # apps with their own catalogue and pages, in menu order
-FEATURE_APPS = ("visits", "sensing", "alerts", "notify", "search", "exchange")
+FEATURE_APPS = ("visits", "sweeps", "sensing", "alerts", "notify", "search", "exchange")
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True

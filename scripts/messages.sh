@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 py="$root/.venv/bin/python"
-apps=(exchange search visits sensing alerts notify)
+apps=(exchange search visits sweeps sensing alerts notify)
 if [[ $# -eq 0 ]]; then
   cd "$root/beatbook"
   ignores=(--ignore "tests*" --ignore "*/tests/*")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SweepsConfig(AppConfig):
+    name = "beatbook.sweeps"
+    label = "sweeps"
+    verbose_name = "Sweeps"
