@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beatbook.core.scoping import scope_of
 from beatbook.registry import addresses
+from beatbook.search import keys as search_keys
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -440,6 +441,21 @@ class Resident(models.Model):
     phones = models.JSONField(_("phones"), default=list, blank=True)
     #: the phones joined by spaces, kept in step by save(), for searching
     phones_text = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    # Search keys (beatbook.search.keys), kept in step by save() through
+    # derived_fields(); each has an index the one-box search walks in order.
+    #: the name in simplified characters, compacted (張偉 → 张伟)
+    name_simplified = models.CharField(max_length=64, blank=True, editable=False, default="")
+    #: the given name alone, simplified (欧阳修文 → 修文)
+    name_given = models.CharField(max_length=64, blank=True, editable=False, default="")
+    #: full pinyin without tones or separators (zhangwei)
+    name_pinyin = models.CharField(max_length=255, blank=True, editable=False, default="")
+    #: pinyin initials (zw)
+    name_initials = models.CharField(max_length=64, blank=True, editable=False, default="")
+    #: the ID number backwards: its last characters become an index prefix
+    id_reversed = models.CharField(max_length=32, blank=True, editable=False, default="")
+    #: the first and second phones' national numbers backwards (tails as prefixes)
+    phone_reversed = models.CharField(max_length=20, blank=True, editable=False, default="")
+    phone2_reversed = models.CharField(max_length=20, blank=True, editable=False, default="")
     population_type = models.CharField(
         _("population type"),
         max_length=16,
@@ -478,6 +494,13 @@ class Resident(models.Model):
         indexes = [
             models.Index(fields=["id_number"], name="resident_id_number"),
             models.Index(fields=["flat", "moved_out_on"], name="resident_flat_current"),
+            models.Index(fields=["name_simplified", "id"], name="resident_search_name"),
+            models.Index(fields=["name_given", "id"], name="resident_search_given"),
+            models.Index(fields=["name_pinyin", "id"], name="resident_search_pinyin"),
+            models.Index(fields=["name_initials", "id"], name="resident_search_initials"),
+            models.Index(fields=["id_reversed", "id"], name="resident_search_id_tail"),
+            models.Index(fields=["phone_reversed", "id"], name="resident_search_phone"),
+            models.Index(fields=["phone2_reversed", "id"], name="resident_search_phone2"),
         ]
 
     def __str__(self) -> str:
@@ -500,8 +523,22 @@ class Resident(models.Model):
         cls, *, name: str, id_number: str, phones: list[str] | None
     ) -> dict[str, Any]:
         """The columns computed from others (for searching), kept in step by
-        save(). Bulk loaders (demo, import) that bypass save() set them from this."""
-        return {"phones_text": cls.phones_text_of(phones)}
+        save(). Bulk loaders (demo, import) that bypass save() set them from this.
+        Fast for a million rows: the name keys are memoised per name."""
+        pinyin, initials = search_keys.pinyin_keys(name)
+        phones = phones or []
+        return {
+            "phones_text": cls.phones_text_of(phones),
+            "name_simplified": search_keys.simplified(name)[:64],
+            "name_given": search_keys.given_name(name)[:64],
+            "name_pinyin": pinyin,
+            "name_initials": initials,
+            "id_reversed": search_keys.reversed_id(id_number)[:32],
+            "phone_reversed": search_keys.reversed_phone(phones[0])[:20] if phones else "",
+            "phone2_reversed": search_keys.reversed_phone(phones[1])[:20]
+            if len(phones) > 1
+            else "",
+        }
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         derived = self.derived_fields(name=self.name, id_number=self.id_number, phones=self.phones)
