@@ -189,7 +189,7 @@ def parse_date(cell: Cell) -> dt.date | None:
 
 
 _CN_METADATA: Any = phonenumbers.PhoneMetadata.metadata_for_region("CN")
-_CN_MOBILE = re.compile(_CN_METADATA.mobile.national_number_pattern)
+CN_MOBILE = re.compile(_CN_METADATA.mobile.national_number_pattern)
 
 
 def parse_phone(cell: Cell) -> str:
@@ -200,7 +200,7 @@ def parse_phone(cell: Cell) -> str:
     # 138 1234 5678 or 138-1234-5678. is_valid_number answers True exactly
     # when the national number matches CN's mobile pattern.
     digits = value.replace(" ", "").replace("-", "") if value.isascii() else value
-    if len(digits) == 11 and digits.isdigit() and _CN_MOBILE.fullmatch(digits):
+    if len(digits) == 11 and digits.isdigit() and CN_MOBILE.fullmatch(digits):
         return "+86" + digits
     return normalize_phone(value)
 
