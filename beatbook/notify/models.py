@@ -296,6 +296,8 @@ class Status(models.TextChoices):
     HELD = "held", _("Held (channel paused)")
     SENT = "sent", _("Sent")
     DEAD = "dead", _("Dead letter")
+    #: nobody to deliver to any more (push subscription gone, channel deleted or disabled)
+    DROPPED = "dropped", _("Dropped")
 
 
 class OutboxMessage(models.Model):

@@ -22,6 +22,13 @@ def fast_poll(monkeypatch: Any) -> None:
     monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.3)
 
 
+def finish(response: Any) -> None:
+    """Leave a streamed response (its generator is collected). Not
+    ``response.close()``: its request_finished signal would close the test's
+    database connection."""
+    del response
+
+
 def events(chunks: list[str]) -> list[dict[str, Any]]:
     out = []
     for chunk in chunks:
@@ -115,11 +122,12 @@ def test_wsgi_stream_for_the_test_server(world: Any, client: Any) -> None:
     response = client.get(reverse("notify:live-stream"), headers={"Last-Event-ID": str(old - 1)})
     assert response.status_code == 200
     chunks = []
-    for chunk in response.streaming_content:
+    stream = response.streaming_content
+    for chunk in stream:
         chunks.append(chunk.decode())
         if events(chunks):
             break
-    response.close()
+    finish(response)
     assert [e["title"] for e in events(chunks)] == ["old"]
 
 
@@ -135,9 +143,10 @@ def test_stream_every_role_gets_only_its_own(world: Any, client: Any) -> None:
         client.force_login(user)
         response = client.get(reverse("notify:live-stream"), headers={"Last-Event-ID": "0"})
         chunks: list[str] = []
-        for chunk in response.streaming_content:
+        stream = response.streaming_content
+        for chunk in stream:
             chunks.append(chunk.decode())
             if ": ping" in chunk.decode():
                 break
-        response.close()
+        finish(response)
         assert [e["title"] for e in events(chunks)] == [f"for {role}"], role
