@@ -159,6 +159,9 @@ class DeviceTimer(models.Model):
     absence_fired = models.BooleanField(default=False)
     offline_fired = models.BooleanField(default=False)
     next_due_at = models.DateTimeField(null=True, blank=True)
+    #: an event of the device has been evaluated; until then the times above
+    #: are when watching began, moved back if older events turn up
+    heard = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

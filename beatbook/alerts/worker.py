@@ -140,14 +140,9 @@ def _store_timer(row: DeviceTimer, timer: rules.Timer) -> bool:
 TIMER_FIELDS = ["last_seen_at", "last_activity_at", "absence_fired", "offline_fired", "next_due_at"]
 
 
-def _lock_timers(
-    devices: dict[int, DeviceInfo], first_heard: dict[int, dt.datetime] | None = None
-) -> dict[int, DeviceTimer]:
-    """The timer rows of ``devices``, created where missing, locked in id order.
-
-    A new row starts watching when the device was added, or at its first
-    message if that is older (events loaded after the fact)."""
-    first_heard = first_heard or {}
+def _lock_timers(devices: dict[int, DeviceInfo]) -> dict[int, DeviceTimer]:
+    """The timer rows of ``devices``, created where missing, locked in id order
+    (a new row starts watching when the device was added)."""
     ids = sorted(devices)
     rows = {t.device_id: t for t in _locked(DeviceTimer.objects.filter(device_id__in=ids))}
     missing = [i for i in ids if i not in rows]
@@ -156,8 +151,8 @@ def _lock_timers(
             [
                 DeviceTimer(
                     device_id=i,
-                    last_seen_at=min(devices[i].start, first_heard.get(i, devices[i].start)),
-                    last_activity_at=min(devices[i].start, first_heard.get(i, devices[i].start)),
+                    last_seen_at=devices[i].start,
+                    last_activity_at=devices[i].start,
                 )
                 for i in missing
             ],
@@ -303,7 +298,7 @@ def evaluate_events(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         for e in events:
             if e.device_id not in first_heard or e.received_at < first_heard[e.device_id]:
                 first_heard[e.device_id] = e.received_at
-        timers = _lock_timers(devices, first_heard)
+        timers = _lock_timers(devices)
         books = _rulebooks(devices)
         silenced = _silenced(devices, now)
 
@@ -340,11 +335,19 @@ def evaluate_events(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         # timers: every message keeps the device alive; activity resets absence
         clears: dict[str, set[str]] = defaultdict(set)
         changed: list[DeviceTimer] = []
+        changed_rows: set[int] = set()
         by_device: dict[int, list[rules.Incoming]] = defaultdict(list)
         for event in events:
             by_device[event.device_id].append(event)
         for device_id, device_events in by_device.items():
             device, row = devices[device_id], timers[device_id]
+            if not row.heard:
+                # watching began when the device was added, or earlier if
+                # events from before then are only now being evaluated
+                row.heard = True
+                start = min(row.last_seen_at, first_heard[device_id])
+                row.last_seen_at = row.last_activity_at = start
+                changed_rows.add(device_id)
             timer = _timer_of(row, device)
             last_seen = max(e.received_at for e in device_events)
             if device.last_seen_at is not None:
@@ -358,10 +361,10 @@ def evaluate_events(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 clears[rule].add(
                     subject_of(device_id=device_id, person_id=device.person_id, rule=rule)
                 )
-            if _store_timer(row, timer):
+            if _store_timer(row, timer) or device_id in changed_rows:
                 changed.append(row)
         if changed:
-            DeviceTimer.objects.bulk_update(changed, TIMER_FIELDS)
+            DeviceTimer.objects.bulk_update(changed, [*TIMER_FIELDS, "heard"])
         cleared_ids = _clear(clears, now)
         Event.objects.filter(id__in=[e.event_id for e in events]).update(evaluated=True)
         _after_commit(created, cleared_ids, now)
