@@ -596,3 +596,65 @@ def flat_for_visit(*, user: Any, pk: Any) -> Flat:
         Flat.objects.visible_to(user).select_related("building__compound__community", "entrance"),
         pk,
     )
+
+
+def rounds_for_flat(*, user: Any, flat: Flat, now: dt.datetime | None = None) -> list[Round]:
+    """Active rounds the household is in (for the visit form)."""
+    today = rules.local_date(_now(now))
+    building = flat.building
+    return list(
+        Round.objects.visible_to(user)
+        .active_on(today)
+        .filter(
+            Q(beat_id=building.compound.community.beat_id)
+            | Q(community_id=building.compound.community_id)
+            | Q(compound_id=building.compound_id)
+            | Q(
+                id__in=Round.buildings.through.objects.filter(building_id=building.pk).values(
+                    "round_id"
+                )
+            )
+        )
+        .order_by("end_date", "name")
+    )
+
+
+def colleagues_for(*, user: Any, flat: Flat) -> list[Any]:
+    """Who else covers this household (to say who went along)."""
+    from django.contrib.auth import get_user_model
+
+    building = flat.building
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(beats=building.compound.community.beat_id)
+            | Q(communities=building.compound.community_id)
+            | Q(head_of_buildings=building.pk)
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def heads_of(flat_ids: list[int]) -> dict[int, str]:
+    """The head of household's name per flat (one query for a page of rows)."""
+    return dict(
+        Resident.objects.current()
+        .filter(flat_id__in=flat_ids, is_head=True)
+        .values_list("flat_id", "name")
+    )
+
+
+def household_choices(*, user: Any) -> dict[str, list[tuple[int, str]]]:
+    """Where a round may take place, among what the user sees (round form)."""
+    scope = scope_of(user)
+    return {
+        "beat": [(b.pk, b.name) for b in Beat.objects.filter(id__in=sorted(scope.beat_ids))],
+        "community": [(c.pk, c.name) for c in Community.objects.visible_to(user)],
+        "compound": [(c.pk, c.name) for c in Compound.objects.visible_to(user)],
+        "buildings": [
+            (b.pk, str(b)) for b in Building.objects.visible_to(user).select_related("compound")
+        ],
+    }

@@ -24,7 +24,24 @@ FOLLOWUPS = ("followup_a", "followup_b", "followup_b2")
 #: everyone who visits households may log visits and close follow-ups
 VISITORS = frozenset({"officer_a", "officer_b", "head", "worker_a", "chief"})
 
+FLATS = ("flat_a", "flat_b", "flat_b2")
+
 CHECKS: dict[str, Any] = {
+    # --- pages ---------------------------------------------------------------
+    "visits:visit-list": Check("list", VISITS),
+    "visits:visit-detail": Check("detail", VISITS),
+    # only the author, within 24 hours (tested in test_views); out of scope 404
+    "visits:visit-edit": Check("post", VISITS, writers=VISITORS),
+    "visits:visit-correct": Check("form", VISITS, writers=VISITORS),
+    "visits:quick-log": Check("post", FLATS, writers=VISITORS),
+    "visits:visit-create": Check("form", FLATS, writers=VISITORS),
+    "visits:household-edit": Check("form", FLATS, writers=VISITORS),
+    "visits:followup-list": Check("list", FOLLOWUPS),
+    "visits:followup-detail": Check("detail", FOLLOWUPS),
+    "visits:followup-complete": Check("post", FOLLOWUPS, writers=VISITORS),
+    "visits:round-list": Check("list", ROUNDS),
+    "visits:round-detail": Check("detail", ROUNDS),
+    # --- API -----------------------------------------------------------------
     "api:round-list": Check("api-list", ROUNDS),
     "api:round-detail": Check("api-detail", ROUNDS),
     "api:round-coverage": Check("api-detail", ROUNDS),
@@ -35,9 +52,16 @@ CHECKS: dict[str, Any] = {
     "api:followup-detail": Check("api-detail", FOLLOWUPS),
     "api:followup-complete": Check("post", FOLLOWUPS, writers=VISITORS),
 }
-UNSCOPED: dict[str, str] = {}
+UNSCOPED: dict[str, str] = {
+    "visits:service-worker": "the offline queue's script, no data",
+    "visits:round-create": "form; the places offered are the user's own, the service checks "
+    "every building of the round (tested in test_views and test_services)",
+}
 ROLE_PAGES: dict[str, str] = {}
-TESTED_IN: dict[str, str] = {}
+TESTED_IN: dict[str, str] = {
+    "visits:worklist": "beatbook/visits/tests/test_views.py::test_worklist_and_plan_scoping",
+    "visits:tonight": "beatbook/visits/tests/test_views.py::test_worklist_and_plan_scoping",
+}
 SEES: dict[str, set[str]] = {
     "round_a": A,
     # a beat-wide round: the head of building B2 sees it (and only B2's households in it)
@@ -49,7 +73,11 @@ SEES: dict[str, set[str]] = {
     "followup_b": B,
     "followup_b2": B2,
 }
-DETAIL_PAGE: dict[str, str] = {}
+DETAIL_PAGE: dict[str, str] = {
+    "visit": "visits:visit-detail",
+    "followup": "visits:followup-detail",
+    "round": "visits:round-detail",
+}
 
 
 def extend_world(world: Any) -> None:
