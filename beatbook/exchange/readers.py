@@ -101,6 +101,11 @@ class Table:
     _index: dict[str, int] = field(default_factory=dict)
 
     @property
+    def fields(self) -> list[str]:
+        """The fields found, in the file's column order."""
+        return sorted(self._index, key=self._index.__getitem__)
+
+    @property
     def warnings(self) -> list[str]:
         return [f"Unknown column ignored: {name}" for name in self.unknown_columns]
 

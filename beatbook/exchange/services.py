@@ -27,6 +27,7 @@ Design (why it is shaped like this):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -133,6 +134,18 @@ class ImportReport:
     def exit_code(self) -> int:
         """0 when stored (or would be, on a dry run), 1 when a rejected row stopped it."""
         return 1 if self.rejected and not self.skip_invalid else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, for keeping a report between the preview and the confirmation."""
+        data = dataclasses.asdict(self)
+        data["rejected"] = [dataclasses.asdict(r) for r in self.rejected]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        data = dict(data)
+        data["rejected"] = [Rejection(**r) for r in data.get("rejected", [])]
+        return cls(**data)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -1225,3 +1238,54 @@ def rejected_rows_of(report: ImportReport) -> dict[int, list[Rejection]]:
     for r in report.rejected:
         by_row[r.row].append(r)
     return by_row
+
+
+# --- the rejected rows, as a file to fix and send back -----------------------------------
+
+REASON_HEADER = "错误原因"
+
+
+def error_report_xlsx(*, source: ImportFile, report: ImportReport, path: str | Path) -> int:
+    """Write the rejected rows of ``source`` to ``path`` in the import format
+    (the file's own headers, cells as they were), with a last column saying
+    what is wrong; returns the number of rows written."""
+    import xlsxwriter
+
+    schema = {"residents": rules.RESIDENTS, "flats": rules.FLATS, "premises": rules.PREMISES}[
+        report.kind
+    ]
+    by_row = rejected_rows_of(report)
+    table = open_table(source.path, schema, name=source.name)
+    fields = table.fields
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    bold = workbook.add_format({"bold": True})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    text_format = workbook.add_format({"num_format": "@"})
+    red = workbook.add_format({"font_color": "#b02a37", "text_wrap": True})
+    sheet.write_row(0, 0, [table.written[f] for f in fields] + [REASON_HEADER], bold)
+    out = 0
+    for number, cells in table.rows():
+        problems = by_row.get(number)
+        if not problems:
+            continue
+        out += 1
+        for col, name in enumerate(fields):
+            cell = cells.get(name)
+            if isinstance(cell, bool) or cell is None:
+                sheet.write(out, col, cell if cell is not None else "")
+            elif isinstance(cell, int | float):
+                sheet.write_number(out, col, cell)
+            elif isinstance(cell, dt.datetime | dt.date):
+                value = (
+                    cell if isinstance(cell, dt.datetime) else dt.datetime.combine(cell, dt.time())
+                )
+                sheet.write_datetime(out, col, value, date_format)
+            else:
+                sheet.write_string(out, col, str(cell), text_format)
+        reasons = "; ".join(f"{p.column}: {p.reason}" if p.column else p.reason for p in problems)
+        sheet.write_string(out, len(fields), _("Row %(r)d") % {"r": number} + " · " + reasons, red)
+    sheet.set_column(0, len(fields) - 1, 14)
+    sheet.set_column(len(fields), len(fields), 60)
+    workbook.close()
+    return out

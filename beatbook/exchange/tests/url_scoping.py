@@ -13,10 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
+_EVERY_ROLE = "beatbook/exchange/tests/test_views.py::test_every_role_on_every_page"
+
 CHECKS: dict[str, Any] = {}
 UNSCOPED: dict[str, str] = {}
 ROLE_PAGES: dict[str, str] = {}
-TESTED_IN: dict[str, str] = {}
+TESTED_IN: dict[str, str] = {
+    # importers (officers, building heads) only; an upload is its uploader's alone
+    "exchange:import": _EVERY_ROLE,
+    "exchange:import-preview": _EVERY_ROLE,
+    "exchange:import-errors": _EVERY_ROLE,
+    # roles that see residents; the scopes offered and accepted are the user's own
+    # (test_views::test_export_page, test_export::test_scopes)
+    "exchange:export": _EVERY_ROLE,
+}
 SEES: dict[str, set[str]] = {}
 DETAIL_PAGE: dict[str, str] = {}
 
