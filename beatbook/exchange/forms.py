@@ -43,6 +43,8 @@ class ExportForm(BootstrapForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = scope_choices(user=user)
+        scope_field = self.fields["scope"]
+        assert isinstance(scope_field, forms.ChoiceField)
+        scope_field.choices = scope_choices(user=user)
         if not scope_of(user).sees_full_id_numbers:
             del self.fields["full_ids"]

@@ -47,12 +47,16 @@ _SNIFF_BYTES = 1 << 20
 
 
 class UnusableFile(Exception):
-    """The file cannot be imported at all (exit status 2)."""
+    """The file cannot be imported at all (exit status 2). ``message`` is
+    English; callers translate by ``code``."""
 
-    def __init__(self, message: str, missing_columns: list[str] | None = None) -> None:
+    def __init__(
+        self, message: str, missing_columns: list[str] | None = None, *, code: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.missing_columns = missing_columns or []
+        self.code = code
 
     def __str__(self) -> str:
         return self.message
@@ -155,15 +159,17 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         if not workbook.sheet_names:
-            raise UnusableFile("The workbook has no sheet")
+            raise UnusableFile("The workbook has no sheet", code="no_sheet")
         sheet = workbook.get_sheet_by_index(0)
         rows = sheet.iter_rows()
     except UnusableFile:
         raise
     except (CalamineError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnusableFile(f"Not a readable .xlsx file ({exc})") from None
+        raise UnusableFile(f"Not a readable .xlsx file ({exc})", code="bad_xlsx") from None
     except Exception as exc:  # calamine raises its own, version-dependent errors
-        raise UnusableFile(f"Not a readable .xlsx file ({type(exc).__name__})") from None
+        raise UnusableFile(
+            f"Not a readable .xlsx file ({type(exc).__name__})", code="bad_xlsx"
+        ) from None
     # iter_rows starts at the sheet's first row (row 1), title rows included.
     yield from enumerate(rows, start=1)
 
@@ -172,7 +178,7 @@ def _csv_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if b"\x00" in sample:
-        raise UnusableFile("Not a text (CSV) file")
+        raise UnusableFile("Not a text (CSV) file", code="not_text")
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(sample, final=len(sample) < _SNIFF_BYTES)
@@ -183,7 +189,9 @@ def _csv_encoding(sample: bytes) -> str:
     try:
         gb_decoder.decode(sample, final=len(sample) < _SNIFF_BYTES)
     except UnicodeDecodeError:
-        raise UnusableFile("The CSV file is neither UTF-8 nor GB18030 text") from None
+        raise UnusableFile(
+            "The CSV file is neither UTF-8 nor GB18030 text", code="encoding"
+        ) from None
     return "gb18030"
 
 
@@ -196,9 +204,9 @@ def _csv_rows(path: Path, sample: bytes) -> Iterator[tuple[int, list[Cell]]]:
                 # a quoted cell may span lines: the spreadsheet row is the reader's record
                 yield reader.line_num, list(cells)
     except UnicodeDecodeError:
-        raise UnusableFile(f"The CSV file is not valid {encoding} text") from None
+        raise UnusableFile(f"The CSV file is not valid {encoding} text", code="encoding") from None
     except csv.Error as exc:
-        raise UnusableFile(f"Not a readable CSV file ({exc})") from None
+        raise UnusableFile(f"Not a readable CSV file ({exc})", code="bad_csv") from None
 
 
 def _raw_rows(path: Path, name: str) -> Iterator[tuple[int, list[Cell]]]:
@@ -206,18 +214,24 @@ def _raw_rows(path: Path, name: str) -> Iterator[tuple[int, list[Cell]]]:
     try:
         sample = _sniff(path)
     except OSError as exc:
-        raise UnusableFile(f"Cannot read the file ({exc.strerror})") from None
+        raise UnusableFile(f"Cannot read the file ({exc.strerror})", code="unreadable") from None
     if suffix == ".xlsx":
         if not sample.startswith(_ZIP_MAGIC):
-            raise UnusableFile("The file is named .xlsx but is not an Excel workbook")
+            raise UnusableFile(
+                "The file is named .xlsx but is not an Excel workbook", code="not_xlsx"
+            )
         return _xlsx_rows(path)
     if suffix == ".csv":
         if sample.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-            raise UnusableFile("The file is named .csv but is a binary file (Excel?)")
+            raise UnusableFile(
+                "The file is named .csv but is a binary file (Excel?)", code="not_csv"
+            )
         return _csv_rows(path, sample)
     if suffix == ".xls":
-        raise UnusableFile("Old Excel (.xls) files are not read: save the file as .xlsx")
-    raise UnusableFile("Only .xlsx and .csv files can be imported")
+        raise UnusableFile(
+            "Old Excel (.xls) files are not read: save the file as .xlsx", code="xls"
+        )
+    raise UnusableFile("Only .xlsx and .csv files can be imported", code="format")
 
 
 def _header_positions(
@@ -253,7 +267,9 @@ def open_table(path: str | Path, schema: Schema, *, name: str | None = None) -> 
             missing = [c.header for c in schema.columns if c.required and c.field not in index]
             if missing:
                 raise UnusableFile(
-                    "Required columns are missing: " + ", ".join(missing), missing_columns=missing
+                    "Required columns are missing: " + ", ".join(missing),
+                    missing_columns=missing,
+                    code="missing_columns",
                 )
             return Table(
                 header_row=number,
@@ -265,4 +281,5 @@ def open_table(path: str | Path, schema: Schema, *, name: str | None = None) -> 
     raise UnusableFile(
         f"No header row with {schema.markers[0]} in the first {HEADER_SEARCH_ROWS} rows",
         missing_columns=[c.header for c in schema.columns if c.required],
+        code="no_header",
     )

@@ -104,14 +104,16 @@ def scope_check(*, user: Any, scope: ExportScope) -> None:
 def scope_choices(*, user: Any) -> list[tuple[str, str]]:
     """(value, label) for every part of the user's jurisdiction (a few queries)."""
     choices = [("mine", _("Everything I see"))]
+    beat_label, community_label = _("Beat"), _("Community")
+    compound_label, building_label = _("Compound"), _("Building")
     for beat in Beat.objects.visible_to(user):
-        choices.append((f"beat:{beat.pk}", f"{_('Beat')}: {beat.name}"))
+        choices.append((f"beat:{beat.pk}", f"{beat_label}: {beat.name}"))
     for community in Community.objects.visible_to(user):
-        choices.append((f"community:{community.pk}", f"{_('Community')}: {community.name}"))
+        choices.append((f"community:{community.pk}", f"{community_label}: {community.name}"))
     for compound in Compound.objects.visible_to(user):
-        choices.append((f"compound:{compound.pk}", f"{_('Compound')}: {compound.name}"))
+        choices.append((f"compound:{compound.pk}", f"{compound_label}: {compound.name}"))
     for building in Building.objects.visible_to(user).select_related("compound"):
-        choices.append((f"building:{building.pk}", f"{_('Building')}: {building}"))
+        choices.append((f"building:{building.pk}", f"{building_label}: {building}"))
     return choices
 
 

@@ -181,7 +181,9 @@ class ImportFile:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(block)
         except OSError as exc:
-            raise UnusableFile(f"Cannot read the file ({exc.strerror})") from None
+            raise UnusableFile(
+                f"Cannot read the file ({exc.strerror})", code="unreadable"
+            ) from None
         return digest.hexdigest()
 
 
@@ -232,6 +234,26 @@ def _message(problem: rules.Problem) -> str:
         ),
     }
     return messages[code]() if code in messages else code
+
+
+def unusable_message(exc: UnusableFile) -> str:
+    """Why a file cannot be imported, in the user's language."""
+    messages = {
+        "no_sheet": _("The workbook has no sheet."),
+        "bad_xlsx": _("This is not a readable .xlsx workbook."),
+        "not_text": _("This is not a text (CSV) file."),
+        "encoding": _("The CSV file is neither UTF-8 nor GB18030 text."),
+        "bad_csv": _("This is not a readable CSV file."),
+        "unreadable": _("The file cannot be read."),
+        "not_xlsx": _("The file is named .xlsx but is not an Excel workbook."),
+        "not_csv": _("The file is named .csv but is a binary file (an Excel workbook?)."),
+        "xls": _("Old Excel (.xls) files are not read: save the file as .xlsx."),
+        "format": _("Only .xlsx and .csv files can be imported."),
+        "missing_columns": _("Required columns are missing: %(c)s.")
+        % {"c": ", ".join(exc.missing_columns)},
+        "no_header": _("No header row with 姓名 (or the list's key column) in the first 10 rows."),
+    }
+    return messages.get(exc.code, exc.message)
 
 
 class _Rejections:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,12 @@ from beatbook.core.forms import add_service_errors
 from beatbook.core.views import scope_required
 from beatbook.exchange.forms import ConfirmForm, ExportForm, ImportForm
 from beatbook.exchange.selectors import ExportScope, export_xlsx
-from beatbook.exchange.services import IMPORTERS, UnusableFile, error_report_xlsx
+from beatbook.exchange.services import (
+    IMPORTERS,
+    UnusableFile,
+    error_report_xlsx,
+    unusable_message,
+)
 from beatbook.exchange.uploads import upload_get, upload_save
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,10 +47,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 actor=request.user, rows_source=upload.source, dry_run=True
             )
         except UnusableFile as exc:
-            message = exc.message
-            if exc.missing_columns:
-                message += " (" + ", ".join(exc.missing_columns) + ")"
-            form.add_error("file", _("This file cannot be imported: %(e)s") % {"e": message})
+            form.add_error(
+                "file", _("This file cannot be imported: %(e)s") % {"e": unusable_message(exc)}
+            )
         else:
             upload.save_report("preview", report)
             return redirect("exchange:import-preview", token=upload.token)
@@ -70,7 +74,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
                 actor=request.user, rows_source=upload.source, skip_invalid=skip_invalid
             )
         except UnusableFile as exc:  # the file was readable at the preview: only if removed since
-            raise PermissionDenied(exc.message) from exc
+            raise PermissionDenied(unusable_message(exc)) from exc
         upload.save_report("result", result)
         return redirect("exchange:import-preview", token=token)
     report = result or preview
@@ -96,12 +100,13 @@ def import_errors(request: HttpRequest, token: str) -> FileResponse:
         raise PermissionDenied
     path = upload.directory / "rejected.xlsx"
     error_report_xlsx(source=upload.source, report=report, path=path)
-    name = f"{Path(upload.meta['name']).stem}-{_('rejected')}.xlsx"
+    suffix = _("rejected")
+    name = f"{Path(upload.meta['name']).stem}-{suffix}.xlsx"
     return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
 @scope_required("sees_residents", _CANNOT_EXPORT)
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     """Choose a list, a part of the jurisdiction and a reason; download xlsx."""
     form = ExportForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

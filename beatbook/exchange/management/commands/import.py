@@ -15,7 +15,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from beatbook.accounts.models import User
-from beatbook.exchange.services import IMPORTERS, ImportFile, ImportReport, UnusableFile
+from beatbook.exchange.services import (
+    IMPORTERS,
+    ImportFile,
+    ImportReport,
+    UnusableFile,
+    unusable_message,
+)
 
 
 class Command(BaseCommand):
@@ -61,7 +67,7 @@ class Command(BaseCommand):
                 skip_invalid=options["skip_invalid"],
             )
         except UnusableFile as exc:
-            self._fail(as_json, exc.message, exc.missing_columns)
+            self._fail(as_json, unusable_message(exc), exc.missing_columns)
             return
         except PermissionDenied as exc:
             self._fail(as_json, str(exc))
