@@ -60,11 +60,11 @@ def flat_label(flat: Any) -> str:
 
 @register.simple_tag
 def care_badge(household: Any) -> str:
-    last = household.last_visited
     every = _("every %(n)d days") % {"n": household.care_every_days}
+    last = household.last_visited
     if last is None:
-        return f"{every} · {_('never visited')}"
-    return f"{every} · {_('last visit %(d)s') % {'d': last.strftime('%m-%d')}}"
+        return f"{every} · " + _("never visited")
+    return f"{every} · " + _("last visit %(d)s") % {"d": last.strftime("%m-%d")}
 
 
 # --- pieces of the registry's pages ------------------------------------------------------
