@@ -259,6 +259,11 @@ class Channel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def url_without_query(self) -> str:
+        """The address without its query (robots put their access key there)."""
+        return self.url.split("?", 1)[0]
+
 
 class PushSubscription(models.Model):
     """A browser's Web Push subscription (one per device of a user)."""

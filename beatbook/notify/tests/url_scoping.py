@@ -14,12 +14,29 @@ from __future__ import annotations
 from typing import Any
 
 CHECKS: dict[str, Any] = {}
-UNSCOPED: dict[str, str] = {}
-ROLE_PAGES: dict[str, str] = {}
+UNSCOPED: dict[str, str] = {
+    "notify:service-worker": "the service worker script, the same for everyone",
+}
+ROLE_PAGES: dict[str, str] = {
+    "notify:channel-create": "sysadmin",
+    "notify:channel-edit": "sysadmin",
+    "notify:channel-resume": "sysadmin",
+    "notify:channel-test": "sysadmin",
+    "notify:channel-delete": "sysadmin",
+    "notify:policy-edit": "sysadmin",
+    "notify:dead-letters": "sysadmin",
+    "notify:dead-letters-retry": "sysadmin",
+}
+_VIEWS = "beatbook/notify/tests/test_views.py::"
 TESTED_IN: dict[str, str] = {
     "notify:live-stream": (
         "beatbook/notify/tests/test_live.py::test_stream_every_role_gets_only_its_own"
     ),
+    "notify:inbox": _VIEWS + "test_inbox_every_role_sees_only_its_own",
+    "notify:mark-read": _VIEWS + "test_mark_read",
+    "notify:push-subscribe": _VIEWS + "test_every_role_only_its_own_push_subscriptions",
+    "notify:push-delete": _VIEWS + "test_push_subscribe_and_remove",
+    "notify:channel-list": _VIEWS + "test_channel_list_admin_all_chief_own_station_others_refused",
 }
 SEES: dict[str, set[str]] = {}
 DETAIL_PAGE: dict[str, str] = {}
