@@ -97,6 +97,35 @@ def channels_visible(user: Any) -> QuerySet[Channel]:
     return Channel.objects.visible_to(user).select_related("station")
 
 
+def channel_overview(user: Any) -> list[dict[str, Any]]:
+    """Per station the user may look at (all for the administrator, their own
+    for a chief): its 1-3-5 policy and channels. Three queries."""
+    from beatbook.notify.models import StationPolicy
+    from beatbook.registry.models import Station
+
+    scope = scope_of(user)
+    if scope.administers:
+        stations = list(Station.objects.order_by("name"))
+    elif scope.role == "chief" and getattr(user, "station_id", None):
+        stations = list(Station.objects.filter(pk=user.station_id))
+    else:
+        return []
+    ids = [s.pk for s in stations]
+    policies = {
+        p.station_id: p
+        for p in StationPolicy.objects.filter(station_id__in=ids).select_related("duty_officer")
+    }
+    channels = list(channels_visible(user).filter(station_id__in=ids))
+    return [
+        {
+            "station": s,
+            "policy": policies.get(s.pk) or StationPolicy(station=s),
+            "channels": [c for c in channels if c.station_id == s.pk],
+        }
+        for s in stations
+    ]
+
+
 def dead_letters(user: Any) -> QuerySet[OutboxMessage]:
     """Dead letters for the system administrator: where and why, not the text
     (which may name residents)."""

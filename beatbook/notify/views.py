@@ -115,23 +115,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     """Each station's channels and 1-3-5 policy: the administrator edits, chiefs look."""
     _may_view_channels(request)
     scope = scope_of(request.user)
-    channels = list(selectors.channels_visible(request.user))
-    if scope.administers:
-        stations = list(Station.objects.order_by("name"))
-    else:
-        stations = list(Station.objects.filter(pk=request.user.station_id))  # type: ignore[union-attr]
-    policies = {
-        s.pk: services.policy_for(s.pk)
-        for s in stations  # a handful of stations: one query each is fine
-    }
-    rows = [
-        {
-            "station": s,
-            "policy": policies[s.pk],
-            "channels": [c for c in channels if c.station_id == s.pk],
-        }
-        for s in stations
-    ]
+    rows = selectors.channel_overview(request.user)
     return render(
         request,
         "notify/channel_list.html",
