@@ -91,10 +91,10 @@ def find_place(level: str, address: str, *, actor: Any = None) -> Place:
         raise ValidationError({"address": _("An address is required.")})
     if level == PlaceLevel.FLAT:
         qs = Flat.objects.visible_to(actor) if actor is not None else Flat.objects.all()
-        return _one(list(qs.filter(address=address)[:2]), _("flat"), address)
+        return _one(list(qs.filter(address=address)[:2]), level, address)
     compounds = _compounds_prefixing(address, actor)
     if level == PlaceLevel.COMPOUND:
-        return _one([c for c in compounds if c.name == address], _("compound"), address)
+        return _one([c for c in compounds if c.name == address], level, address)
     found: list[Any] = []
     for compound in compounds:
         rest = address[len(compound.name) :]
@@ -119,7 +119,7 @@ def find_place(level: str, address: str, *, actor: Any = None) -> Place:
             )
         ]
     unique = list({p.pk: p for p in found}.values())
-    return _one(unique, str(PlaceLevel(level).label).lower(), address)
+    return _one(unique, level, address)
 
 
 # --- gateways ----------------------------------------------------------------

@@ -167,7 +167,12 @@ class MqttIntake:
         self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
         if self.stats.connected and not self._stop.is_set():
-            log.warning("MQTT broker connection lost (%s); reconnecting", reason)
+            log.warning(
+                "MQTT broker connection lost (%s); reconnecting. If this repeats, another "
+                "worker may be using the client id %s: give each its own --index",
+                reason,
+                self.client_id,
+            )
         self.stats.connected = False
         self.stats.subscribed = False
 
@@ -329,6 +334,7 @@ class Worker:
         jobs: list[tuple[str, Callable[..., int]]],
         idle_sleep: float = 0.05,
         limit: int = 500,
+        parent_pid: int | None = None,
     ) -> None:
         self.mqtt = mqtt
         self.jobs = jobs
@@ -339,6 +345,8 @@ class Worker:
         if mqtt is not None:
             mqtt.on_commit = lambda stored: self.wake.set() if stored else None
         self._job_failures: dict[str, float] = {}
+        #: stop when this process (``beatbook serve``) is gone
+        self.parent_pid = parent_pid
 
     def stop(self, *_: Any) -> None:
         self.stopping.set()
@@ -367,6 +375,9 @@ class Worker:
             self.mqtt.start()
         try:
             while not self.stopping.is_set():
+                if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                    log.warning("the server that started this worker is gone; stopping")
+                    break
                 done = self.run_jobs_once()
                 if done == 0:
                     self.wake.wait(self.idle_sleep)

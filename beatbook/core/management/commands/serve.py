@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import warnings
 from typing import Any
 
@@ -52,6 +56,13 @@ class Command(BaseCommand):
             help="worker processes (default 1; keep 1 on SQLite, use more on PostgreSQL)",
         )
         parser.add_argument(
+            "--no-worker",
+            action="store_false",
+            dest="worker",
+            help="do not start `beatbook worker` (MQTT intake, alerts, escalation, outbox) "
+            "alongside the web server; run it separately instead",
+        )
+        parser.add_argument(
             "--no-collectstatic",
             action="store_false",
             dest="collectstatic",
@@ -59,7 +70,14 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: Any, host: str, port: int, workers: int, collectstatic: bool, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        workers: int,
+        collectstatic: bool,
+        worker: bool = True,
+        **options: Any,
     ) -> None:
         import uvicorn
 
@@ -74,6 +92,25 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Beatbook at http://{host}:{port}/ (database: {where}); Ctrl-C stops it")
         self.stdout.flush()
+        background = None
+        if worker:
+            # its own process (own interpreter lock): MQTT intake and the jobs
+            background = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+                [sys.executable, "-m", "beatbook", "worker", "--parent-pid", str(os.getpid())]
+            )
+            self.stdout.write(f"worker started (pid {background.pid}); --no-worker to skip it")
+            self.stdout.flush()
+        try:
+            self._serve(uvicorn, host, port, workers, options)
+        finally:
+            if background is not None and background.poll() is None:
+                background.send_signal(signal.SIGTERM)
+                try:
+                    background.wait(15)
+                except subprocess.TimeoutExpired:
+                    background.kill()
+
+    def _serve(self, uvicorn: Any, host: str, port: int, workers: int, options: Any) -> None:
         uvicorn.run(
             f"{__name__}:application",
             factory=True,

@@ -46,8 +46,10 @@ class Command(BaseCommand):
             default=1,
             help="this worker's number on the host, for its MQTT client id (default 1)",
         )
+        parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
         parser.add_argument(
             "--client-id",
+            default=os.environ.get("MQTT_CLIENT_ID"),
             help="MQTT client id (default beatbook-worker-<hostname>-<index>); keep it stable "
             "so a restarted worker resumes its session",
         )
@@ -91,7 +93,7 @@ class Command(BaseCommand):
                 username=options["mqtt_username"],
                 password=options["mqtt_password"],
             )
-        worker = Worker(mqtt=intake, jobs=jobs)
+        worker = Worker(mqtt=intake, jobs=jobs, parent_pid=options["parent_pid"])
         worker.install_signal_handlers()
         self.stderr.write(
             f"worker: jobs {', '.join(n for n, _ in jobs) or 'none'}; "
