@@ -564,6 +564,44 @@ def _insert_model_rows(model: Any, columns: list[str], rows: list[tuple[Any, ...
     )
 
 
+def _registered_numbers(numbers: list[str]) -> set[str]:
+    """Which of these ID numbers are registered (raw SQL: no per-value ORM work)."""
+    found: set[str] = set()
+    table = connection.ops.quote_name(Resident._meta.db_table)
+    with connection.cursor() as cursor:
+        for i in range(0, len(numbers), 5000):
+            batch = numbers[i : i + 5000]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(
+                f"SELECT id_number FROM {table} WHERE id_number IN ({marks})",  # noqa: S608
+                batch,
+            )
+            found.update(number for (number,) in cursor.fetchall())
+    return found
+
+
+def _reserve_ids(model: Any, count: int) -> list[int]:
+    """``count`` new ids for ``model``'s table, so rows can be inserted with
+    their ids (no query to read them back). PostgreSQL: taken from the table's
+    sequence; SQLite: after the largest id, safe because the import's
+    transaction holds the database's write lock."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [int(pk) for (pk,) in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608
+        (largest,) = cursor.fetchone()
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        first = max(int(largest), int(row[0]) if row else 0) + 1
+        return list(range(first, first + count))
+
+
 class _ResidentWriter:
     """Builds rows of registry_resident / registry_residence as the database
     stores them, for ``_insert_rows``."""
@@ -873,10 +911,11 @@ def _residents_chunk(
     lap("address tree")
     # who is already registered
     existing: dict[str, dict[str, Any]] = {}
-    numbers = [r.id_number for r in ok]
-    for i in range(0, len(numbers), 5000):
+    # a plain query first: in a file of new people most numbers are not registered
+    registered = _registered_numbers([r.id_number for r in ok])
+    if registered:
         for values in Resident.objects.filter(
-            id_number__in=numbers[i : i + 5000],
+            id_number__in=sorted(registered),
             passport_country="",
             document_type__in=ID_DOCUMENT_TYPES,
         ).values(
@@ -948,13 +987,14 @@ def _residents_chunk(
             doc_type = _KIND_TO_TYPE[_id_kind(r.id_number)]
             rows_out.append(writer.resident_row(flat_ids[r.place.flat_key], r, doc_type))
         lap("build rows (derived search keys)")
-        _insert_rows(Resident._meta.db_table, writer.columns, rows_out)
-        lap("insert residents")
-        ids = dict(
-            Resident.objects.filter(
-                id_number__in=[r.id_number for r in to_create], passport_country=""
-            ).values_list("id_number", "id")
+        new_ids = _reserve_ids(Resident, len(rows_out))
+        _insert_rows(
+            Resident._meta.db_table,
+            ["id", *writer.columns],
+            [(pk, *row) for pk, row in zip(new_ids, rows_out, strict=True)],
         )
+        lap("insert residents")
+        ids = {r.id_number: pk for r, pk in zip(to_create, new_ids, strict=True)}
         _insert_rows(
             Residence._meta.db_table,
             writer.RESIDENCE_COLUMNS,

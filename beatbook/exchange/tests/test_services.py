@@ -28,6 +28,7 @@ from beatbook.registry.models import (
     Residence,
     Resident,
 )
+from beatbook.registry.tests import factories as f
 
 TODAY = dt.date(2026, 1, 1)
 A = "富贵社区T"
@@ -142,6 +143,9 @@ def test_creates_tree_and_residents(world: Any, tmp_path: Path) -> None:
         and len(entry.extra["sha256"]) == 64
     )
     assert not AuditEntry.objects.filter(action="resident.create").exists()
+    # ids were taken the database's way: a resident registered afterwards gets a new one
+    later = f.ResidentFactory(flat=flat)
+    assert later.pk > max(r.pk for r in Resident.objects.exclude(pk=later.pk))
 
 
 def test_idempotent_and_updates(world: Any, tmp_path: Path) -> None:
