@@ -30,6 +30,19 @@
     if (form) { event.detail.parameters.tapped_at = new Date().toISOString(); }
   });
 
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    // a visit kept by the service worker: say which household it was
+    if (event.detail.xhr.status !== 202) { return; }
+    var row = event.detail.target && event.detail.target.closest(".visit-row");
+    var label = row && row.querySelector("a.fw-semibold");
+    if (label) {
+      var strong = document.createElement("strong");
+      strong.textContent = label.textContent + " · ";
+      event.detail.serverResponse = event.detail.serverResponse.replace(
+        '<i class="bi bi-cloud-arrow-up"></i> ', '<i class="bi bi-cloud-arrow-up"></i> ' + strong.outerHTML);
+    }
+  });
+
   document.body.addEventListener("htmx:sendError", function (event) {
     // no worker in control yet: keep the form as it is (data kept) and say why
     show(script.dataset.queued);
