@@ -158,9 +158,17 @@ def _message(page: Page, step: int) -> tuple[str, str]:
     if step == Step.ASSIGNED:
         return KIND_PAGE, ""
     if step == Step.BREACH:
-        return KIND_BREACH, _("Response breach (5 min): ")
-    minutes = {Step.DUTY: page.duty_after, Step.CHIEF: page.chief_after}[Step(step)] // 60
-    return KIND_ESCALATED, _("Unacknowledged after %(minutes)s min: ") % {"minutes": minutes}
+        return KIND_BREACH, _("Response breach, unacknowledged after %(minutes)s min: ") % {
+            "minutes": _minutes(page.breach_after)
+        }
+    seconds = {Step.DUTY: page.duty_after, Step.CHIEF: page.chief_after}[Step(step)]
+    return KIND_ESCALATED, _("Unacknowledged after %(minutes)s min: ") % {
+        "minutes": _minutes(seconds)
+    }
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60}" if seconds % 60 == 0 else f"{seconds / 60:.1f}"
 
 
 def _page_payload(page: Page, step: int, kind: str, prefix: str) -> dict[str, Any]:
