@@ -137,7 +137,12 @@ def assigned_users(*, building_id: int | None, compound_id: int | None) -> list[
 
 def _step_users(page: Page, step: int, policy: StationPolicy) -> list[User]:
     if step == Step.ASSIGNED:
-        users = assigned_users(building_id=page.building_id, compound_id=page.compound_id)
+        users = [
+            u
+            for u in assigned_users(building_id=page.building_id, compound_id=page.compound_id)
+            # the duty officer may cover every beat (to see every alert); their turn is step 1
+            if u.pk != policy.duty_officer_id
+        ]
         if not users and policy.duty_officer_id:
             # nobody covers the place: the duty officer is told at once
             users = list(User.objects.filter(pk=policy.duty_officer_id, is_active=True))
