@@ -305,6 +305,8 @@ class Jurisdiction:
     community_ids: frozenset[int]
     building_ids: frozenset[int]
     builds_structure: bool
+    #: communities holding one of ``building_ids``
+    head_community_ids: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, actor: Any) -> Jurisdiction:
@@ -313,7 +315,14 @@ class Jurisdiction:
         scope = scope_of(actor)
         if not scope.edits_registry:
             raise PermissionDenied(_("Your role cannot change the registry."))
-        return cls(False, scope.community_ids, scope.building_ids, scope.edits_structure)
+        head_communities = frozenset(
+            Building.objects.filter(id__in=sorted(scope.building_ids)).values_list(
+                "compound__community_id", flat=True
+            )
+        )
+        return cls(
+            False, scope.community_ids, scope.building_ids, scope.edits_structure, head_communities
+        )
 
     def covers_community(self, community_id: int) -> bool:
         return self.anywhere or community_id in self.community_ids
@@ -355,7 +364,8 @@ class _Tree:
         info = self.communities.get(name)
         if info is None:
             return rules.Problem("community", "community_unknown", {"value": name})
-        if not self.jurisdiction.covers_community(info.id) and not self.jurisdiction.building_ids:
+        j = self.jurisdiction
+        if not j.covers_community(info.id) and info.id not in j.head_community_ids:
             return rules.Problem("community", "community_outside", {"value": name})
         return None
 
@@ -406,7 +416,7 @@ class _Tree:
             return None
         if building_id is not None and building_id in self.jurisdiction.building_ids:
             return None
-        if building_id is None and not self.jurisdiction.building_ids:
+        if community_id not in self.jurisdiction.head_community_ids:
             return rules.Problem("community", "community_outside", {"value": place.community})
         return rules.Problem("building", "building_outside")
 
