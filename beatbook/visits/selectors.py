@@ -377,7 +377,9 @@ def pending_households(*, user: Any, round_: Round) -> QuerySet[Flat]:
 @dataclass
 class Worklist:
     followups: list[FollowUp]
+    followup_count: int
     care: list[Household]
+    care_count: int
     rounds: list[Round]
     round: Round | None
     #: the selected round's households still to visit (paginate it)
@@ -385,17 +387,28 @@ class Worklist:
     now: dt.datetime
 
 
-def my_followups(*, user: Any, now: dt.datetime) -> list[FollowUp]:
-    """My open follow-ups, overdue first, then in stairs order."""
-    rows = list(
-        followup_list(user=user, assignee=user.pk, status=FollowUpStatus.OPEN, now=now).order_by(
-            *(f"flat__{f}" for f in STAIRS), "due_date"
+def my_followups(
+    *, user: Any, now: dt.datetime, limit: int | None = None
+) -> tuple[list[FollowUp], int]:
+    """My open follow-ups, overdue first, then in stairs order (at most
+    ``limit``), and how many there are in all."""
+    today = rules.local_date(now)
+    qs = (
+        followup_list(user=user, assignee=user.pk, status=FollowUpStatus.OPEN, now=now)
+        .annotate(
+            late=Case(When(due_date__lt=today, then=0), default=1, output_field=IntegerField())
         )
+        .order_by("late", *(f"flat__{f}" for f in STAIRS), "due_date")
     )
+    rows: list[FollowUp] = list(qs[:limit] if limit is not None else qs)
     for row in rows:
         row.overdue = rules.is_overdue(row.due_date, now)  # type: ignore[attr-defined]
-    rows.sort(key=lambda r: not r.overdue)  # type: ignore[attr-defined]
-    return rows
+    total = len(rows) if limit is None or len(rows) < limit else qs.count()
+    return rows, total
+
+
+#: how many follow-ups and care households the worklist shows (the rest: their lists)
+WORKLIST_SHOWS = 20
 
 
 def worklist(*, user: Any, round_id: Any = None, now: dt.datetime | None = None) -> Worklist:
@@ -409,9 +422,13 @@ def worklist(*, user: Any, round_id: Any = None, now: dt.datetime | None = None)
             raise Http404
     elif rounds:
         selected = rounds[0]
+    followups, followup_count = my_followups(user=user, now=moment, limit=WORKLIST_SHOWS)
+    care = care_lapsed(user=user, now=moment)
     return Worklist(
-        followups=my_followups(user=user, now=moment),
-        care=care_lapsed(user=user, now=moment),
+        followups=followups,
+        followup_count=followup_count,
+        care=care[:WORKLIST_SHOWS],
+        care_count=len(care),
         rounds=rounds,
         round=selected,
         pending=pending_households(user=user, round_=selected) if selected else None,
@@ -472,8 +489,10 @@ def tonight_plan(
             taken.add(stop.flat.pk)
             stops.append(stop)
 
-    followups = [f for f in my_followups(user=user, now=moment) if f.overdue]  # type: ignore[attr-defined]
-    for f in sorted(followups, key=lambda f: f.due_date):
+    overdue = followup_list(
+        user=user, assignee=user.pk, status=FollowUpStatus.OPEN, overdue=True, now=moment
+    ).order_by("due_date", "id")[:limit]
+    for f in overdue:
         take(PlanStop(flat=f.flat, reason="followup", detail=f, due=f.due_date))
     lapsed = care_lapsed(user=user, now=moment)
     for h in sorted(lapsed, key=lambda h: h.care_due):  # type: ignore[attr-defined]
