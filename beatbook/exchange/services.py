@@ -508,9 +508,11 @@ class _Tree:
         found = self.existing_flats(places)
         statuses = statuses or {}
         new_flats = []
+        new_keys = []
         for p in places:
             if p.flat_key in found:
                 continue
+            new_keys.append(p.flat_key)
             bid = self.building_of(p)[0]
             assert bid is not None
             new_flats.append(
@@ -526,14 +528,18 @@ class _Tree:
                 )
             )
         if new_flats:
-            columns = ["building_id", "entrance_id", "room", "floor", "status", "address"]
+            columns = ["id", "building_id", "entrance_id", "room", "floor", "status", "address"]
+            for flat, pk, key in zip(
+                new_flats, _reserve_ids(Flat, len(new_flats)), new_keys, strict=True
+            ):
+                flat.pk = pk
+                found[key] = pk
             _insert_model_rows(
                 Flat,
                 columns,
                 [tuple(getattr(f, c) for c in columns) for f in new_flats],
             )
             self.created["flats"] += len(new_flats)
-            found = self.existing_flats(places)
         return found
 
 
