@@ -984,6 +984,14 @@ def populate(
         )
         flat_id = _next_id(Flat)
         resident_id = _next_id(Resident)
+        # On an empty registry, the residents' named indexes (search keys) are
+        # built once at the end: much faster than growing them row by row.
+        deferred = list(Resident._meta.indexes) if resident_id == 1 else []
+        editor = connection.schema_editor()  # only to write SQL, never entered
+        editor.deferred_sql = []
+        with connection.cursor() as cur:
+            for index in deferred:
+                cur.execute(str(index.remove_sql(Resident, editor)))
         rng = random.Random(f"synth-premises:{seed}")
         mobiles = _mobile_prefixes()
 
@@ -1133,6 +1141,11 @@ def populate(
         resident_w.flush()
         residence_w.flush()
         _reset_sequences(connection, [Flat, Resident, Residence])
+        with connection.cursor() as cur:
+            if pg:  # foreign keys are checked at commit: check them now, before DDL
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for index in deferred:
+                cur.execute(str(index.create_sql(Resident, editor)))
         for info in summary.beats:
             info.residents = residents_in_beat.get(info.id, 0)
         counts["communities"] = summary.counts["communities"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from beatbook.core import audit
 from beatbook.core.scoping import scope_of
 from beatbook.core.shortcuts import get_visible_or_404, subquery_count
 from beatbook.registry import addresses
-from beatbook.registry.idnumbers import id_key, mask_id_number
+from beatbook.registry.idnumbers import mask_id_number
 from beatbook.registry.models import (
     Beat,
     Building,
@@ -36,7 +35,7 @@ from beatbook.registry.models import (
     Resident,
     TransferRequest,
 )
-from beatbook.registry.phones import PhoneError, normalize_phone
+from beatbook.search.selectors import resident_q
 
 
 def _with_counts(qs: QuerySet[Any], user: Any, flat_path: str, resident_path: str) -> QuerySet[Any]:
@@ -259,14 +258,10 @@ def flat_residents(*, user: Any, flat: Flat, include_moved_out: bool = True) -> 
 
 
 def _search_q(term: str) -> Q:
-    term = term.strip()
-    q = Q(name__icontains=term) if term else Q()
-    key = id_key(term)
-    if key and any(ch.isdigit() for ch in key):
-        q |= Q(id_number=key)
-        with contextlib.suppress(PhoneError):  # not a phone number: no phone condition
-            q |= Q(phones_text__contains=normalize_phone(term))
-    return q
+    """The one-box search's matching (beatbook.search): ID number, phone, name
+    (simplified or traditional), given name, pinyin, initials, ID and phone
+    tails, address."""
+    return resident_q(term) or Q()
 
 
 def resident_list(

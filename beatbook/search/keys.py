@@ -237,16 +237,13 @@ def reversed_phone(e164: str) -> str:
 
 def prefix_upper_bound(prefix: str) -> str | None:
     """The smallest string greater than every string starting with ``prefix``
-    (for an index range ``prefix <= col < bound``), or None when there is none.
+    in code point order (for an index range ``prefix <= col < bound``), or None
+    for the empty prefix.
 
-    Only for keys of ASCII letters and digits or of Han characters, whose order
-    is the code point order under every collation we run on; the caller keeps
-    a ``startswith`` beside the range for correctness.
+    SQLite compares text in code point order, as PostgreSQL does under the C
+    and C.UTF-8 collations; the caller keeps a ``startswith`` beside the range,
+    so a database with another collation still answers right (if slower).
     """
-    chars = list(prefix)
-    while chars:
-        last = chars.pop()
-        if last in ("z", "Z", "9"):
-            continue
-        return "".join(chars) + chr(ord(last) + 1)
-    return None
+    if not prefix:
+        return None
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

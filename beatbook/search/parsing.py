@@ -46,7 +46,8 @@ class Query:
     id_tail: str | None = None
     #: reversed last 4-8 digits of a phone
     phone_tail: str | None = None
-    #: simplified, compact Han/Latin text for names
+    #: simplified, compact Han text for names (Latin names are found by their
+    #: "pinyin", which for them is the letters of the name)
     name: str | None = None
     #: lower-case ASCII letters for pinyin and initials
     pinyin: str | None = None
@@ -116,7 +117,7 @@ def parse(raw: str) -> Query:
                 id_tail = keys.reversed_id(ident)
             if compact.isdigit() and 4 <= len(compact) <= 8:
                 phone_tail = compact[::-1]
-    if (has_han or compact.isalpha()) and not any(ch.isdigit() for ch in compact):
+    if has_han and not any(ch.isdigit() for ch in compact):
         name = keys.simplified(compact)
     if compact.isascii() and compact.isalpha():
         pinyin = compact.lower()

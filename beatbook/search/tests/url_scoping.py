@@ -13,10 +13,23 @@ from __future__ import annotations
 
 from typing import Any
 
-CHECKS: dict[str, Any] = {}
+from beatbook.tests_scoping.test_url_scoping import Check
+
+RESIDENTS = ("resident_a", "resident_b", "resident_b2")
+
+# a resident of each beat searched by name and by full ID number
+CHECKS: dict[str, Any] = {
+    "search:results?q": Check("list", RESIDENTS, query="q"),
+    "api:search-list?q": Check("api-list", RESIDENTS, query="q"),
+}
 UNSCOPED: dict[str, str] = {}
 ROLE_PAGES: dict[str, str] = {}
-TESTED_IN: dict[str, str] = {}
+# every query kind (names, pinyin, initials, ID and phone tails, addresses,
+# premises) for every role, on residents, flats and premises
+TESTED_IN: dict[str, str] = {
+    "search:results": "beatbook/search/tests/test_scoping.py::test_every_query_kind_stays_in_scope",
+    "api:search-list": "beatbook/search/tests/test_scoping.py::test_every_query_kind_stays_in_scope",
+}
 SEES: dict[str, set[str]] = {}
 DETAIL_PAGE: dict[str, str] = {}
 

@@ -1,0 +1,350 @@
+"""The one-box search: residents, flats and premises in the user's scope, ranked.
+
+A query is read every way it can mean something (``parsing.parse``); each
+reading is a *tier* of index look-ups, run in rank order:
+
+1. exact ID number / document number or phone (either of a resident's first two);
+2. exact name (simplified: ``張偉`` finds ``张伟`` and the other way round);
+3. name prefix, then given-name prefix (``修文`` finds ``欧阳修文``);
+4. pinyin prefix (``zhangwei``, ``zhang``), then initials (``zw``);
+5. last 4-6 characters of an ID number, last 4-8 digits of a phone;
+6. flats by address (``6-2-301``, ``6号楼2单元301``, ``富贵佳园6栋301``, a
+   compound name → its flats);
+7. premises by name, contact person or contact phone.
+
+Within a resident tier, current residents come before those who moved out
+(who are found, and marked). Every tier is one query that walks an index in
+order under the user's scope and stops at the rows the page needs, so a page
+costs a bounded number of queries whatever the size of the registry; later
+tiers run only while the page is not full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import BigIntegerField, F, Func, Q, QuerySet
+from django.urls import reverse
+
+from beatbook.core.scoping import scope_of
+from beatbook.registry.idnumbers import mask_id_number
+from beatbook.registry.models import Flat, Premises, Resident
+from beatbook.search import keys
+from beatbook.search.parsing import AddressQuery, Query, parse
+
+__all__ = ["MAX_RESULTS", "Result", "SearchPage", "resident_q", "search"]
+
+#: results beyond this rank are not offered (narrow the query instead)
+MAX_RESULTS = 1000
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Result:
+    type: str  # "resident", "flat" or "premises"
+    id: int
+    label: str
+    address: str
+    moved_out: bool
+    url: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "id": self.id,
+            "label": self.label,
+            "address": self.address,
+            "moved_out": self.moved_out,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    results: list[Result]
+    offset: int
+    limit: int
+    #: whether results follow this page
+    has_more: bool
+
+
+# --- conditions -------------------------------------------------------------------
+
+
+def _prefix_q(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, written as an index range (which every
+    backend walks in order) besides the ``startswith`` that decides."""
+    q = Q(**{f"{field}__gte": prefix, f"{field}__startswith": prefix})
+    upper = keys.prefix_upper_bound(prefix)
+    if upper is not None:
+        q &= Q(**{f"{field}__lt": upper})
+    return q
+
+
+def _exact_q(query: Query) -> Q | None:
+    q = Q()
+    if query.document:
+        q |= Q(id_number=query.document)
+    if query.phone:
+        reversed_phone = keys.reversed_phone(query.phone)
+        q |= Q(phone_reversed=reversed_phone) | Q(phone2_reversed=reversed_phone)
+    return q or None
+
+
+def _flat_q(address: AddressQuery, prefix: str = "") -> Q | None:
+    """Flats at this address (``prefix`` is the path to the flat, e.g. 'flat__')."""
+    if address.building is None:
+        if not address.compound:
+            return None
+        return _prefix_q(f"{prefix}address", address.compound)
+    q = Q(**{f"{prefix}building__number": address.building})
+    if address.compound:
+        q &= Q(**{f"{prefix}building__compound__name__startswith": address.compound})
+    if address.entrance:
+        q &= Q(**{f"{prefix}entrance__number": address.entrance})
+    if address.room:
+        q &= Q(**{f"{prefix}room": address.room})
+    return q
+
+
+#: (condition, order) of each resident tier, in rank order
+def _resident_tiers(query: Query) -> Iterator[tuple[Q, tuple[str, ...]]]:
+    exact = _exact_q(query)
+    if exact is not None:
+        yield exact, ("id",)
+    if query.name:
+        yield Q(name_simplified=query.name), ("id",)
+        yield (
+            _prefix_q("name_simplified", query.name) & ~Q(name_simplified=query.name),
+            ("name_simplified", "id"),
+        )
+        if keys.is_han(query.name[0]):
+            yield _prefix_q("name_given", query.name), ("name_given", "id")
+    if query.pinyin:
+        yield _prefix_q("name_pinyin", query.pinyin), ("name_pinyin", "id")
+        yield _prefix_q("name_initials", query.pinyin), ("name_initials", "id")
+    if query.id_tail:
+        yield _prefix_q("id_reversed", query.id_tail), ("id_reversed", "id")
+    if query.phone_tail:
+        yield _prefix_q("phone_reversed", query.phone_tail), ("phone_reversed", "id")
+        yield _prefix_q("phone2_reversed", query.phone_tail), ("phone2_reversed", "id")
+
+
+def resident_q(text: str) -> Q | None:
+    """Every resident the one-box search would find for ``text``, as one
+    condition (for lists with their own order: the resident list page and
+    ``?search=`` on the residents API). None when the text means nothing."""
+    query = parse(text)
+    if query.empty:
+        return None
+    q = Q()
+    for condition, _order in _resident_tiers(query):
+        q |= condition
+    if query.address is not None:
+        flats = _flat_q(query.address)
+        if flats is not None:
+            q |= Q(flat_id__in=Flat.objects.filter(flats).values("id"))
+    return q or Q(pk__in=[])
+
+
+def _premises_q(query: Query) -> Q:
+    words = query.words or query.text
+    q = Q(name__icontains=words) | Q(contact_name__startswith=words)
+    if query.phone:
+        q |= Q(contact_phone=query.phone)
+    if query.phone_tail:
+        q |= Q(contact_phone__endswith=query.phone_tail[::-1])
+    return q
+
+
+# --- the search -----------------------------------------------------------------------
+
+#: one tier: fetch up to n results
+Tier = Callable[[int], list[Result]]
+
+
+#: rows read beyond a page, so that the few who moved out rarely leave it short
+SLACK = 8
+
+
+def _url(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` without resolving the pattern for every row."""
+    marker = 987654321
+    template = reverse(name, args=[marker])
+    return lambda pk: template.replace(str(marker), str(pk))
+
+
+class _Unindexed(Func):
+    """``+column``: the same value, which a planner cannot look up by index."""
+
+    template = "+%(expressions)s"
+    output_field = BigIntegerField()
+
+
+def _in_scope(user: Any, model: type[Resident] | type[Flat], path: str) -> QuerySet[Any]:
+    """``model`` rows in the user's scope (``path`` leads to the row's building),
+    filtered so that a planner reads the search index first.
+
+    The rule is ``Scope.building_q``'s (a building is in scope when its
+    community is, or when it is one of the user's buildings), written on
+    ``+column`` expressions that no index can serve: the database then walks
+    the tier's index in key order, checks each row's building by primary key
+    and stops when the page is full, instead of reading the whole scope
+    (~50,000 residents for an officer at a million) and sorting it. A user
+    with single buildings only (a building head) has a small scope: the flats
+    in it become a set, and the index is walked against that set.
+    """
+    scope = scope_of(user)
+    qs = model.objects.all()
+    if not scope.sees_residents:
+        return qs.none()
+    if not scope.community_ids:
+        flats = Flat.objects.visible_to(user).values("id")
+        flat_id = "id" if model is Flat else "flat_id"
+        return qs.alias(_flat=_Unindexed(F(flat_id))).filter(_flat__in=flats)
+    q = Q(_community__in=sorted(scope.community_ids))
+    if scope.building_ids:
+        q |= Q(_building__in=sorted(scope.building_ids))
+    return qs.alias(
+        _community=_Unindexed(F(f"{path}__compound__community_id")),
+        _building=_Unindexed(F(f"{path}_id")),
+    ).filter(q)
+
+
+def _resident_tier(user: Any, condition: Q, order: tuple[str, ...]) -> Tier:
+    """One tier of residents, current ones first: the rows of the tier's index,
+    in key order, that lie in the user's scope."""
+
+    url = _url("registry:resident-detail")
+
+    def rows(qs: QuerySet[Resident], n: int) -> list[Result]:
+        found = qs.order_by(*order).values_list(
+            "id", "name", "id_number", "flat__address", "moved_out_on"
+        )[:n]
+        return [
+            Result(
+                type="resident",
+                id=pk,
+                label=f"{name} {mask_id_number(id_number)}",
+                address=address,
+                moved_out=moved_out_on is not None,
+                url=url(pk),
+            )
+            for pk, name, id_number, address, moved_out_on in found
+        ]
+
+    def fetch(n: int) -> list[Result]:
+        scoped = _in_scope(user, Resident, "flat__building").filter(condition)
+        # Usually one query: the tier in key order, a few rows more than the
+        # page, from which the current residents are taken (a few in a hundred
+        # have moved out) …
+        found = rows(scoped, n + SLACK)
+        current = [r for r in found if not r.moved_out]
+        if len(found) < n + SLACK:  # the whole tier: current first
+            return current + [r for r in found if r.moved_out]
+        if len(current) >= n:
+            return current[:n]
+        # … else the current ones, and those who moved out if the page has room
+        current = rows(scoped.filter(moved_out_on__isnull=True), n)
+        if len(current) < n:
+            current += rows(scoped.filter(moved_out_on__isnull=False), n - len(current))
+        return current
+
+    return fetch
+
+
+def _flat_tier(user: Any, condition: Q, *, prefix: bool) -> Tier:
+    url = _url("registry:flat-detail")
+
+    def fetch(n: int) -> list[Result]:
+        # an address prefix walks the address index; parts (building, room…)
+        # are few flats that the planner finds from the scope's buildings
+        flats = _in_scope(user, Flat, "building") if prefix else Flat.objects.visible_to(user)
+        rows = flats.filter(condition).order_by("address", "id").values_list("id", "address")[:n]
+        return [
+            Result(
+                type="flat",
+                id=pk,
+                label=address,
+                address=address,
+                moved_out=False,
+                url=url(pk),
+            )
+            for pk, address in rows
+        ]
+
+    return fetch
+
+
+def _premises_tier(user: Any, condition: Q) -> Tier:
+    url = _url("registry:premises-detail")
+
+    def fetch(n: int) -> list[Result]:
+        rows = (
+            Premises.objects.visible_to(user)
+            .filter(condition)
+            .order_by("name", "id")
+            .values_list("id", "name", "address", "contact_name")[:n]
+        )
+        return [
+            Result(
+                type="premises",
+                id=pk,
+                label=f"{name} ({contact})" if contact else name,
+                address=address,
+                moved_out=False,
+                url=url(pk),
+            )
+            for pk, name, address, contact in rows
+        ]
+
+    return fetch
+
+
+def _tiers(user: Any, query: Query) -> Iterator[Tier]:
+    for condition, order in _resident_tiers(query):
+        yield _resident_tier(user, condition, order)
+    if query.address is not None:
+        flats = _flat_q(query.address)
+        if flats is not None:
+            yield _flat_tier(user, flats, prefix=query.address.building is None)
+    yield _premises_tier(user, _premises_q(query))
+
+
+def search(*, user: Any, q: str, limit: int = 20, offset: int = 0) -> SearchPage:
+    """One page of what ``q`` finds in the user's scope, best first.
+
+    Results are ``Result(type, id, label, address, moved_out, url)``; a
+    resident's label shows the ID number masked. ``offset`` + ``limit`` stop at
+    :data:`MAX_RESULTS`. A bounded number of queries (at most one per tier,
+    usually one or two), none per result.
+    """
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, min(int(offset), MAX_RESULTS))
+    query = parse(q)
+    if query.empty or not scope_of(user).sees_residents:
+        return SearchPage(query=query.text, results=[], offset=offset, limit=limit, has_more=False)
+    want = min(offset + limit, MAX_RESULTS) + 1
+    found: list[Result] = []
+    seen: set[tuple[str, int]] = set()
+    for tier in _tiers(user, query):
+        need = want - len(found)
+        if need <= 0:
+            break
+        # as many more as could be duplicates of what is already found
+        for result in tier(need + len(seen)):
+            key = (result.type, result.id)
+            if key not in seen:
+                seen.add(key)
+                found.append(result)
+    end = min(offset + limit, MAX_RESULTS)
+    return SearchPage(
+        query=query.text,
+        results=found[offset:end],
+        offset=offset,
+        limit=limit,
+        has_more=len(found) > end and end < MAX_RESULTS,
+    )
