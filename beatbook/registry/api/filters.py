@@ -92,7 +92,11 @@ class FlatFilter(_InBuildingFilter):
 class ResidentFilter(_InBuildingFilter):
     flat = IdFilter(help_text="Flat id.")
     search = filters.CharFilter(
-        help_text="Part of a name, a full ID number or a full phone number."
+        help_text=(
+            "As the one-box search (/api/v1/search/): a name (simplified or traditional) "
+            "or its beginning, a given name, pinyin or initials, a full ID number or its "
+            "last 4-6 characters, a full phone or its last 4 digits, an address."
+        )
     )
     moved_out = filters.BooleanFilter(
         help_text="true: only people who moved out; false: only current residents."
