@@ -199,10 +199,9 @@ def _csv_rows(path: Path, sample: bytes) -> Iterator[tuple[int, list[Cell]]]:
     encoding = _csv_encoding(sample)
     try:
         with path.open(encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh)
-            for cells in reader:
-                # a quoted cell may span lines: the spreadsheet row is the reader's record
-                yield reader.line_num, list(cells)
+            # a quoted cell may span lines: a record is one spreadsheet row
+            for number, cells in enumerate(csv.reader(fh), start=1):
+                yield number, list(cells)
     except UnicodeDecodeError:
         raise UnusableFile(f"The CSV file is not valid {encoding} text", code="encoding") from None
     except csv.Error as exc:

@@ -84,3 +84,12 @@ def test_unusable_files(tmp_path: Path, name: str, content: bytes) -> None:
     with pytest.raises(UnusableFile):
         table = open_table(path, RESIDENTS)
         list(table.rows())
+
+
+def test_csv_cell_with_a_line_break_is_one_row(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(
+        '姓名,身份证号,社区,小区,楼栋,房号,备注\n甲,1,c,x,1,101,"两行\n备注"\n乙,2,c,x,1,102,\n'
+    )
+    rows = list(open_table(path, RESIDENTS).rows())
+    assert [n for n, _ in rows] == [2, 3]

@@ -364,3 +364,29 @@ def test_premises_import(world: Any, tmp_path: Path) -> None:
     assert Premises.objects.get(name="新店").kind == "restaurant"
     world.premises_a.refresh_from_db()
     assert world.premises_a.contact_phone == "+8613812345678"
+
+
+def test_typed_xlsx_cells(world: Any, tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "typed.xlsx",
+        [
+            HEADER,
+            person("数字号", 0, id_number=float(make_id("19850312", 301)[:15])),  # a number cell
+            person(
+                "日期格", 303, birth=dt.date(1985, 3, 12), building=7.0, entrance=2.0, room=1201.0
+            ),
+            person("错日期", 305, birth=dt.date(1985, 3, 13), room=1202.0),
+        ],
+    )
+    report = run(path, skip_invalid=True)
+    assert [(r.row, r.column, r.code) for r in report.rejected] == [
+        (2, "身份证号", "id_as_number"),
+        (4, "出生日期", "birth_contradicts"),
+    ]
+    flat = Resident.objects.get(name="日期格").flat
+    assert (flat.building.number, flat.entrance.number, flat.room, flat.floor) == (
+        "7",
+        "2",
+        "1201",
+        12,
+    )
