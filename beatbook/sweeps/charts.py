@@ -21,6 +21,8 @@ COLOURS = {
 
 def _base(categories: list[str]) -> dict[str, Any]:
     return {
+        # drawn at once: the page is read (and printed, and screenshotted) as it opens
+        "animation": False,
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": {"left": 40, "right": 16, "top": 36, "bottom": 56},

@@ -115,6 +115,19 @@ def answers_of(*, visit: Visit) -> dict[tuple[int, int | None], Any]:
     return {(a.question_id, a.resident_id): a.value for a in Answer.objects.filter(visit=visit)}
 
 
+def unanswered_visits(*, user: Any, round_: Round, limit: int = 10) -> tuple[int, list[Visit]]:
+    """Visits of a sweep that found someone at home but have no answers yet
+    (how many, and the latest few): two queries."""
+    qs = (
+        Visit.objects.visible_to(user)
+        .current()
+        .filter(round_id=round_.pk, outcome=Outcome.VISITED)
+        .exclude(Exists(Answer.objects.filter(visit_id=OuterRef("pk"))))
+    )
+    latest = list(qs.select_related("flat").order_by("-visited_at", "-id")[:limit])
+    return qs.count(), latest
+
+
 # --- no one missed ----------------------------------------------------------------------------
 
 #: stairs order: one trip up each stairwell

@@ -76,6 +76,7 @@ def sweep_detail(request: HttpRequest, pk: int) -> HttpResponse:
     observations = selectors.with_standing(
         list(selectors.observation_list(user=request.user, round=round_.pk))
     )
+    unanswered, to_answer = selectors.unanswered_visits(user=request.user, round_=round_)
     by_state: dict[str, int] = dict.fromkeys(selectors.OBSERVATION_STATES, 0)
     for o in observations:
         by_state[o.standing.state] += 1  # type: ignore[attr-defined]
@@ -92,6 +93,8 @@ def sweep_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "observations": by_state,
             "lost": [o for o in observations if o.standing.lost],  # type: ignore[attr-defined]
             "may_organise": services.may_organise(request.user, round_),
+            "unanswered": unanswered,
+            "to_answer": to_answer,
             "form": QuestionForm(),
         },
     )

@@ -325,3 +325,11 @@ def test_sweep_kind_required_for_observation_round(world: Any) -> None:
             round_=routine,
             now=NOW,
         )
+
+
+def test_demo_tolerates_a_missing_sweep(world: Any) -> None:
+    from beatbook.sweeps import demo
+    from beatbook.sweeps.models import Question
+
+    demo.load(password=None, result=None)
+    assert not Question.objects.exists()
