@@ -13,7 +13,7 @@ from beatbook.registry.models import Station
 
 class ChannelForm(BootstrapForm):
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.order_by("name"))
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Channel name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=ChannelKind.choices)
     url = forms.URLField(
         label=_("Address"),

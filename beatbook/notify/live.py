@@ -27,7 +27,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -229,7 +229,10 @@ def _events_sync(user_id: int, last_id: int | None) -> Iterator[str]:
     mark = _Watermark(last_id if last_id is not None else _closing(_latest_id, user_id))
     started = last_beat = time.monotonic()
     while time.monotonic() - started < STREAM_SECONDS:
-        rows = _closing(_since, mark.after, sorted(mark.gaps), user_id)
+        try:
+            rows = _closing(_since, mark.after, sorted(mark.gaps), user_id)
+        except DatabaseError:
+            return  # the database went away (or the test server stopped): the browser reconnects
         for row in mark.advance(rows):
             yield format_event(row.as_event())
         if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:

@@ -297,7 +297,7 @@ class PushKeys(models.Model):
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", _("Waiting to send")
     HELD = "held", _("Held (channel paused)")
     SENT = "sent", _("Sent")
     DEAD = "dead", _("Dead letter")
