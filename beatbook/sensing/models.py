@@ -277,8 +277,13 @@ class EventQuerySet(models.QuerySet):
 class Event(models.Model):
     """One message from a device, stored raw and parsed, once per (device, msg_id)."""
 
+    # no index of its own: (device, msg_id) and (device, -received_at) lead with it
     device = models.ForeignKey(
-        Device, verbose_name=_("device"), on_delete=models.CASCADE, related_name="events"
+        Device,
+        verbose_name=_("device"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
     )
     msg_id = models.CharField(_("message id"), max_length=200)
     type = models.CharField(_("type"), max_length=20, choices=EventType.choices)
@@ -287,7 +292,7 @@ class Event(models.Model):
     #: the device's clock (not trusted: see clock_skew)
     device_ts = models.DateTimeField(_("device time"), null=True, blank=True)
     #: the server clock at receipt: what timers use
-    received_at = models.DateTimeField(_("received"), db_index=True)
+    received_at = models.DateTimeField(_("received"))
     data = models.JSONField(_("data"), default=dict, blank=True)
     raw = models.TextField(_("raw message"), blank=True)
     #: device_ts too far from received_at to be trusted

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -144,6 +145,12 @@ def parse_timestamp(value: Any) -> dt.datetime:
     taken as UTC+8 (what Chinese devices mean)."""
     if not isinstance(value, str) or not value:
         raise InvalidInput("ts must be an ISO 8601 string")
+    return _parse_timestamp(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_timestamp(value: str) -> dt.datetime:
+    # a busy fleet sends many events within the same second: parsed once
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
