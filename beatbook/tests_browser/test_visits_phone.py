@@ -126,6 +126,14 @@ def test_officer_logs_nobody_home_then_visited_from_the_worklist(
     page.wait_for_load_state("networkidle")
     assert "户主在家，一切正常" in page.content()
     shot("07-household")
+
+    # tonight's plan: overdue follow-ups first, then the lapsed care visit, then the round
+    page.goto(base + reverse("visits:tonight"))
+    page.wait_for_load_state("networkidle")
+    stops = page.locator(".plan-stop")
+    assert 0 < stops.count() <= 20
+    assert page.locator(".plan-stop .badge.text-bg-danger").count() >= 2
+    shot("10-tonight", full_page=False)
     page.context.close()
 
 

@@ -152,7 +152,7 @@ def quick_log(request: HttpRequest, pk: int) -> HttpResponse:
                     pk__in=logged.duplicate_of if logged else []
                 ),
             },
-            status=200 if logged else 400,
+            # htmx swaps only 2xx answers: the row itself says what went wrong
         )
     if error:
         messages.error(request, error)

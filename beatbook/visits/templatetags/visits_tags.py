@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -82,7 +83,7 @@ def visit_grid(context: Any, building: Any) -> selectors.GridRounds | None:
         return selectors.building_grid_rounds(
             user=user, building=building, round_id=request.GET.get("round")
         )
-    except Exception:  # noqa: BLE001 - an unknown ?round= shows the page without states
+    except Http404:  # an unknown ?round= shows the default round
         return selectors.building_grid_rounds(user=user, building=building)
 
 

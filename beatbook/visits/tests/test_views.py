@@ -351,3 +351,16 @@ def test_list_pages_constant_queries(world: Any, round_a: Round) -> None:
         add(i)
     after = {url: _queries(client, url) for url in urls}
     assert after == before
+
+
+def test_quick_log_error_is_shown_in_the_row(world: Any, round_a: Round) -> None:
+    round_a.status = "closed"
+    round_a.save()
+    response = client_for(world.officer_a).post(
+        reverse("visits:quick-log", args=[world.flat_a.pk]),
+        {"outcome": "visited", "round": round_a.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    assert "text-danger" in response.content.decode()
+    assert not Visit.objects.exists()
