@@ -367,10 +367,17 @@ def _insert(rows: list[tuple[Any, ...]]) -> list[tuple[int, int, str]]:
 
 
 def _touch(device_ids: list[int], received_at: dt.datetime) -> None:
-    """Move last_seen_at forward (never back) for these devices."""
-    Device.objects.filter(pk__in=device_ids).exclude(last_seen_at__gte=received_at).update(
-        last_seen_at=received_at
-    )
+    """Move last_seen_at forward (never back) for these devices (raw SQL: the
+    ORM's IN lookup costs more than the update for a thousand ids)."""
+    table = Device._meta.db_table
+    when = _adapters()[0](received_at)
+    with connection.cursor() as cursor:
+        for start in range(0, len(device_ids), CHUNK):
+            chunk = device_ids[start : start + CHUNK]
+            marks = ",".join(["%s"] * len(chunk))
+            sql = f"UPDATE {table} SET last_seen_at = %s WHERE id IN ({marks}) "  # noqa: S608
+            sql += "AND (last_seen_at IS NULL OR last_seen_at < %s)"
+            cursor.execute(sql, [when, *chunk, when])
 
 
 def resolve_channel(holder: Holder, channel: int | None) -> int | None:
