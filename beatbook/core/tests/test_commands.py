@@ -35,6 +35,8 @@ DEMO_USERS = {
     "chief": Role.CHIEF,
     "admin": Role.SYSADMIN,
     "auditor": Role.AUDITOR,
+    # the station's duty officer (notify demo), told at the 1-minute escalation step
+    "duty": Role.OFFICER,
 }
 
 
@@ -58,9 +60,9 @@ def test_demo_twice_loads_the_same_world() -> None:
     assert counts() == first
     assert {password for _, password, _ in lines} == {"second-password"}
     assert authenticate(username="chief", password="second-password") is not None
-    # the rerun only resets the six passwords
+    # the rerun only resets the demo users' passwords
     rerun = AuditEntry.objects.filter(id__gt=AuditEntry.objects.order_by("id")[entries - 1].id)
-    assert sorted(rerun.values_list("action", flat=True)) == ["user.set_password"] * 6
+    assert sorted(rerun.values_list("action", flat=True)) == ["user.set_password"] * len(DEMO_USERS)
     assert AuditEntry.objects.filter(action="demo.load").count() == 1
 
     building6 = Building.objects.get(compound__name="富贵佳园", number="6")
@@ -108,10 +110,10 @@ def test_demo_users_see_what_their_role_allows() -> None:
 @pytest.mark.django_db
 def test_demo_prints_one_login_per_user_and_the_passwords_work() -> None:
     lines = run_demo()
-    assert [len(line) for line in lines] == [3] * 6
+    assert [len(line) for line in lines] == [3] * len(DEMO_USERS)
     assert {username: role for username, _, role in lines} == DEMO_USERS
     passwords = [password for _, password, _ in lines]
-    assert len(set(passwords)) == 6
+    assert len(set(passwords)) == len(DEMO_USERS)
     assert all(len(p) >= 12 for p in passwords)
     for username, password, _ in lines:
         assert authenticate(username=username, password=password) is not None
@@ -166,7 +168,10 @@ def test_command_line_end_to_end(tmp_path: Path) -> None:
 
     ok = _beatbook(tmp_path, "audit", "verify")
     assert ok.returncode == 0
-    assert ok.stdout.strip() == "OK: 8 entries, chain intact"  # demo.load, 6 passwords, 1 token
+    with sqlite3.connect(tmp_path / "var" / "beatbook.sqlite3") as db:
+        (entries,) = db.execute("SELECT count(*) FROM core_auditentry").fetchone()
+    assert entries > 8  # the demo's entries, a password per demo user, 1 token
+    assert ok.stdout.strip() == f"OK: {entries} entries, chain intact"
 
     with sqlite3.connect(tmp_path / "var" / "beatbook.sqlite3") as db:
         db.execute("UPDATE core_auditentry SET actor_username = 'someone' WHERE id = 3")
