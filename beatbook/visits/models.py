@@ -294,7 +294,11 @@ class Visit(models.Model):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         indexes = [
-            models.Index(fields=["round", "flat", "superseded"], name="visit_round_flat"),
+            # covers coverage's scan of a round: households, their latest outcome
+            models.Index(
+                fields=["round", "superseded", "flat", "visited_at", "outcome"],
+                name="visit_round_state",
+            ),
             models.Index(fields=["flat", "visited_at"], name="visit_flat_time"),
         ]
 

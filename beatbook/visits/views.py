@@ -41,6 +41,8 @@ from beatbook.visits.forms import (
 from beatbook.visits.models import FollowUpStatus, Outcome, Round, RoundStatus
 
 PAGE_SIZE = 50
+#: households per worklist page: a long scroll on a phone already
+WORKLIST_PAGE = 30
 
 
 def _paginate(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
@@ -67,7 +69,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     """My follow-ups, lapsed care visits, and the households of my active
     rounds still to visit, in stairs order, each loggable in one tap."""
     work = selectors.worklist(user=request.user, round_id=request.GET.get("round"))
-    page = _paginate(request, work.pending) if work.pending is not None else None
+    page = _paginate(request, work.pending, WORKLIST_PAGE) if work.pending is not None else None
     rows = list(page.object_list) if page is not None else []
     flat_ids = (
         [r.pk for r in rows] + [h.flat_id for h in work.care] + [f.flat_id for f in work.followups]
