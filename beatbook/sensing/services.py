@@ -75,7 +75,8 @@ def _one(found: list[Any], level: str, address: str) -> Any:
 def _buildings_prefixing(compound: Compound, rest: str) -> list[tuple[Building, str]]:
     out = []
     for building in compound.buildings.all():
-        for label in {building.label, addresses.building_label(building.number), building.number}:
+        labels = {building.label, addresses.building_label(building.number), building.number}
+        for label in sorted(labels, key=len, reverse=True):  # '6号楼' before '6'
             if label and rest.startswith(label):
                 out.append((building, rest[len(label) :]))
                 break
@@ -201,6 +202,17 @@ def gateway_update(
             )
         transaction.on_commit(ingest.forget)
     return gateway
+
+
+def gateway_rotate_token(*, actor: Any, gateway: Gateway) -> str:
+    """A new secret for the gateway (the old one stops working)."""
+    _require_manager(actor, gateway.compound)
+    token = new_token()
+    with transaction.atomic():
+        Gateway.objects.filter(pk=gateway.pk).update(token_hash=hash_token(token))
+        audit.record(actor=actor, action="gateway.rotate_token", obj=gateway)
+    transaction.on_commit(ingest.forget)
+    return token
 
 
 # --- devices -----------------------------------------------------------------

@@ -198,3 +198,19 @@ def test_device_key_and_channel_unique(world: Any) -> None:
             "2",
         )
     assert Device.objects.count() == 1
+
+
+def test_token_rotation(world: Any) -> None:
+    old = run("gateway", "add", "gw", "--compound", world.compound_b.name)["token"]
+    new = run("gateway", "token", "gw")["token"]
+    ingest.forget()
+    assert ingest.authenticate(old) is None
+    assert ingest.authenticate(new).kind == "gateway"  # type: ignore[union-attr]
+    first = run("device", "add", "--key", "d", "--kind", "camera", "--flat", world.flat_a.address)
+    again = run("device", "token", "d")
+    assert again["key"] == "d" and again["id"] == first["id"]
+    ingest.forget()
+    assert ingest.authenticate(first["token"]) is None
+    assert ingest.authenticate(again["token"]).key == "d"  # type: ignore[union-attr]
+    with pytest.raises(CommandError):
+        run("device", "token", "nope")

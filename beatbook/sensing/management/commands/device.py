@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from beatbook.registry.models import Resident
 from beatbook.sensing import services
-from beatbook.sensing.models import DeviceKind, Gateway, PlaceLevel
+from beatbook.sensing.models import Device, DeviceKind, Gateway, PlaceLevel
 
 
 def _message(exc: ValidationError) -> str:
@@ -49,7 +49,17 @@ class Command(BaseCommand):
         add.add_argument("--gateway", help="name of the gateway pushing for it")
         add.add_argument("--channel", type=int, help="its channel on the gateway")
 
+        token = sub.add_parser("token", help="issue a new token (the old one stops working)")
+        token.add_argument("key")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "token":
+            device = Device.objects.filter(key=options["key"]).first()
+            if device is None:
+                raise CommandError(f"no device with key {options['key']}")
+            secret = services.device_rotate_token(actor=None, device=device)
+            self.stdout.write(json.dumps({"id": device.pk, "key": device.key, "token": secret}))
+            return
         level = next(lv for lv in PlaceLevel.values if options.get(lv))
         try:
             place = services.find_place(level, options[level])

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from beatbook.sensing import services
 from beatbook.sensing.management.commands.device import _message
-from beatbook.sensing.models import GatewayKind
+from beatbook.sensing.models import Gateway, GatewayKind
 
 
 class Command(BaseCommand):
@@ -30,7 +30,21 @@ class Command(BaseCommand):
             help="map a vendor event name onto the vocabulary, e.g. --map EBIKE=ebike_detected",
         )
 
+        token = sub.add_parser("token", help="issue a new token (the old one stops working)")
+        token.add_argument("name")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "token":
+            gateway = Gateway.objects.filter(name=options["name"]).first()
+            if gateway is None:
+                raise CommandError(f"no gateway named {options['name']}")
+            secret = services.gateway_rotate_token(actor=None, gateway=gateway)
+            self.stdout.write(
+                json.dumps(
+                    {"id": gateway.pk, "name": gateway.name, "token": secret}, ensure_ascii=False
+                )
+            )
+            return
         mapping = {}
         for item in options["map"]:
             vendor, sep, target = item.partition("=")
