@@ -5,7 +5,7 @@ The feed is the database (the ``Notification`` table, which is also the
 notification list): ``publish`` inserts rows inside the caller's transaction,
 so a message exists exactly when what it announces was committed. Under ASGI
 (``beatbook serve``) one poller per process reads new rows for every open
-stream at once (one indexed query a second while anyone listens, nothing when
+stream at once (one indexed query every half second while anyone listens, nothing when
 nobody does) and closes its database connection between polls, so an idle
 stream holds no connection. Rows that commit out of id order (PostgreSQL
 assigns ids before commit) are caught by re-reading the ids skipped over for
@@ -34,7 +34,7 @@ from django.utils import timezone
 from beatbook.notify.models import Notification
 
 #: seconds between polls of the notification table while streams are open
-POLL_SECONDS = float(getattr(settings, "NOTIFY_LIVE_POLL", 1.0))
+POLL_SECONDS = float(getattr(settings, "NOTIFY_LIVE_POLL", 0.5))
 #: seconds between heartbeat comments (keeps proxies and phones from idling out)
 HEARTBEAT_SECONDS = float(getattr(settings, "NOTIFY_LIVE_HEARTBEAT", 15.0))
 #: a stream ends after this long; EventSource reconnects with Last-Event-ID
@@ -56,26 +56,32 @@ def publish(
     id) have columns; the rest is kept as JSON and delivered as given. Runs in
     the caller's transaction: nothing is seen unless it commits.
     """
-    ids = sorted(set(user_ids))
-    if not ids:
-        return
+    publish_many([(user_ids, payload)], now=now)
+
+
+def publish_many(
+    items: Iterable[tuple[Iterable[int], dict[str, Any]]], *, now: dt.datetime | None = None
+) -> None:
+    """``publish`` for many (user ids, payload) pairs in one insert."""
     at = now or timezone.now()
-    extra = {k: v for k, v in payload.items() if k not in _FIELDS}
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=uid,
-                page_id=payload.get("page"),
-                kind=str(payload.get("kind") or "message")[:32],
-                title=str(payload.get("title") or "")[:200],
-                body=str(payload.get("body") or ""),
-                url=str(payload.get("url") or "")[:500],
-                payload=extra,
-                created_at=at,
+    rows = []
+    for user_ids, payload in items:
+        extra = {k: v for k, v in payload.items() if k not in _FIELDS}
+        for uid in sorted(set(user_ids)):
+            rows.append(
+                Notification(
+                    user_id=uid,
+                    page_id=payload.get("page"),
+                    kind=str(payload.get("kind") or "message")[:32],
+                    title=str(payload.get("title") or "")[:200],
+                    body=str(payload.get("body") or ""),
+                    url=str(payload.get("url") or "")[:500],
+                    payload=extra,
+                    created_at=at,
+                )
             )
-            for uid in ids
-        ]
-    )
+    if rows:
+        Notification.objects.bulk_create(rows, batch_size=1000)
 
 
 def format_event(event: dict[str, Any]) -> str:

@@ -9,7 +9,9 @@ the outbox.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -124,6 +126,30 @@ def policy_update(
 # --- who is told ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone to tell (a user, as much of them as telling needs)."""
+
+    id: int
+    username: str
+    display_name: str
+    phone: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name} ({self.username})" if self.display_name else self.username
+
+
+_PERSON = ("id", "username", "display_name", "phone")
+
+
+def _people(qs: QuerySet[Any], *extra: str) -> list[tuple[Person, tuple[Any, ...]]]:
+    return [
+        (Person(*row[:4]), tuple(row[4:]))
+        for row in qs.filter(is_active=True).values_list(*_PERSON, *extra).distinct()
+    ]
+
+
 def assigned_users(*, building_id: int | None, compound_id: int | None) -> list[User]:
     """Step 0: the officers of the beat covering the place and the building's heads."""
     q = Q(pk__in=[])
@@ -135,27 +161,92 @@ def assigned_users(*, building_id: int | None, compound_id: int | None) -> list[
     return list(User.objects.filter(q, is_active=True).distinct().order_by("pk"))
 
 
-def _step_users(page: Page, step: int, policy: StationPolicy) -> list[User]:
-    if step == Step.ASSIGNED:
-        users = [
-            u
-            for u in assigned_users(building_id=page.building_id, compound_id=page.compound_id)
-            # the duty officer may cover every beat (to see every alert); their turn is step 1
-            if u.pk != policy.duty_officer_id
-        ]
-        if not users and policy.duty_officer_id:
-            # nobody covers the place: the duty officer is told at once
-            users = list(User.objects.filter(pk=policy.duty_officer_id, is_active=True))
-        return users
-    if step == Step.DUTY:
-        if not policy.duty_officer_id:
-            return []
-        return list(User.objects.filter(pk=policy.duty_officer_id, is_active=True))
-    if step == Step.CHIEF:
-        return list(
-            User.objects.filter(role=Role.CHIEF, station_id=page.station_id, is_active=True)
+def _assigned(pages: Sequence[Page]) -> dict[int, list[Person]]:
+    """Step 0 of many pages in at most three queries: by building, the beat's
+    officers and the building's heads; by compound (no building), the beat's officers."""
+    building_ids = sorted({p.building_id for p in pages if p.building_id})
+    compound_ids = sorted({p.compound_id for p in pages if not p.building_id and p.compound_id})
+    by_building: dict[int, dict[int, Person]] = defaultdict(dict)
+    by_compound: dict[int, dict[int, Person]] = defaultdict(dict)
+    if building_ids:
+        officers = User.objects.filter(
+            role=Role.OFFICER, beats__communities__compounds__buildings__in=building_ids
         )
-    return []
+        for person, (bid,) in _people(officers, "beats__communities__compounds__buildings"):
+            by_building[bid][person.id] = person
+        heads = User.objects.filter(role=Role.BUILDING_HEAD, head_of_buildings__in=building_ids)
+        for person, (bid,) in _people(heads, "head_of_buildings"):
+            if bid in building_ids:
+                by_building[bid][person.id] = person
+    if compound_ids:
+        officers = User.objects.filter(
+            role=Role.OFFICER, beats__communities__compounds__in=compound_ids
+        )
+        for person, (cid,) in _people(officers, "beats__communities__compounds"):
+            by_compound[cid][person.id] = person
+    out: dict[int, list[Person]] = {}
+    for page in pages:
+        found = (
+            by_building.get(page.building_id or 0)
+            if page.building_id
+            else by_compound.get(page.compound_id or 0)
+        ) or {}
+        out[page.pk] = sorted(found.values(), key=lambda person: person.id)
+    return out
+
+
+def _recipients(
+    pages: Sequence[Page], step: int, policies: dict[int, StationPolicy]
+) -> tuple[dict[int, list[Person]], dict[int, list[Person]]]:
+    """For each page: (everyone to tell in the app, of whom those told for the
+    first time). A constant number of queries for any number of pages."""
+    page_ids = [p.pk for p in pages]
+    already: dict[int, set[int]] = defaultdict(set)
+    if step != Step.ASSIGNED:
+        for page_id, user_id in Told.objects.filter(
+            page_id__in=page_ids, user__isnull=False
+        ).values_list("page_id", "user_id"):
+            already[page_id].add(user_id)
+    duty_ids = {p.duty_officer_id for p in policies.values() if p.duty_officer_id}
+    duty = {
+        person.id: person for person, _ in _people(User.objects.filter(pk__in=sorted(duty_ids)))
+    }
+
+    def duty_of(page: Page) -> list[Person]:
+        person = duty.get(policies[page.station_id].duty_officer_id or 0)
+        return [person] if person else []
+
+    told: dict[int, list[Person]] = {}
+    new: dict[int, list[Person]] = {}
+    if step == Step.ASSIGNED:
+        assigned = _assigned(pages)
+        for page in pages:
+            duty_id = policies[page.station_id].duty_officer_id
+            # the duty officer may cover every beat (to see every alert); their turn is step 1
+            people = [u for u in assigned[page.pk] if u.id != duty_id] or duty_of(page)
+            told[page.pk] = new[page.pk] = people
+    elif step == Step.DUTY:
+        for page in pages:
+            people = [u for u in duty_of(page) if u.id not in already[page.pk]]
+            told[page.pk] = new[page.pk] = people
+    elif step == Step.CHIEF:
+        chiefs: dict[int, list[Person]] = defaultdict(list)
+        qs = User.objects.filter(role=Role.CHIEF, station_id__in={p.station_id for p in pages})
+        for person, (station_id,) in _people(qs.order_by("pk"), "station_id"):
+            chiefs[station_id].append(person)
+        for page in pages:
+            people = [u for u in chiefs[page.station_id] if u.id not in already[page.pk]]
+            told[page.pk] = new[page.pk] = people
+    else:
+        # a breach: everyone told so far learns it, nobody new is told
+        everyone = set().union(*already.values()) if already else set()
+        people_by_id = {
+            person.id: person for person, _ in _people(User.objects.filter(pk__in=sorted(everyone)))
+        }
+        for page in pages:
+            told[page.pk] = [people_by_id[i] for i in sorted(already[page.pk]) if i in people_by_id]
+            new[page.pk] = []
+    return told, new
 
 
 def _message(page: Page, step: int) -> tuple[str, str]:
@@ -190,78 +281,213 @@ def _page_payload(page: Page, step: int, kind: str, prefix: str) -> dict[str, An
     }
 
 
-def _tell(page: Page, step: int, now: dt.datetime, policy: StationPolicy) -> None:
-    """Tell a step's people (in the app and by Web Push) and the station's
-    group channels; record who was told (inside the caller's transaction)."""
+def _tell(
+    pages: Sequence[Page], step: int, now: dt.datetime, policies: dict[int, StationPolicy]
+) -> None:
+    """Tell a step's people of each page (in the app and by Web Push) and the
+    stations' group channels; record who was told. Inside the caller's
+    transaction; a constant number of queries for any number of pages."""
     from beatbook.notify import live
 
-    already = set(
-        Told.objects.filter(page=page, user__isnull=False).values_list("user_id", flat=True)
-    )
-    kind, prefix = _message(page, step)
-    payload = _page_payload(page, step, kind, prefix)
-    if step == Step.BREACH:
-        # everyone told so far learns the page is now a response breach
-        users = list(User.objects.filter(pk__in=already, is_active=True).order_by("pk"))
-        new_users: list[User] = []
-    else:
-        users = [u for u in _step_users(page, step, policy) if u.pk not in already]
-        new_users = users
-    live.publish([u.pk for u in users], payload, now=now)
-    Told.objects.bulk_create(
-        [
-            Told(page=page, user=u, label=u.label, step=step, channel="app", at=now)
-            for u in new_users
-        ]
-    )
+    if not pages:
+        return
+    told, new = _recipients(pages, step, policies)
+    new_ids = sorted({u.id for people in new.values() for u in people})
+    subscriptions: dict[int, list[PushSubscription]] = defaultdict(list)
+    if new_ids:
+        for sub in PushSubscription.objects.filter(user_id__in=new_ids):
+            subscriptions[sub.user_id].append(sub)
+    channels: dict[int, list[Channel]] = defaultdict(list)
+    for channel in Channel.objects.filter(
+        station_id__in={p.station_id for p in pages}, enabled=True, from_step__lte=step
+    ):
+        channels[channel.station_id].append(channel)
+    feed: list[tuple[list[int], dict[str, Any]]] = []
+    told_rows: list[Told] = []
     messages: list[OutboxMessage] = []
-    if new_users:
-        subscriptions = PushSubscription.objects.filter(user__in=new_users)
-        for sub in subscriptions:
-            messages.append(
-                OutboxMessage(
-                    kind="webpush",
-                    subscription=sub,
-                    recipient_id=sub.user_id,
-                    endpoint=sub.endpoint,
+    for page in pages:
+        kind, prefix = _message(page, step)
+        payload = _page_payload(page, step, kind, prefix)
+        feed.append(([u.id for u in told[page.pk]], payload))
+        for person in new[page.pk]:
+            told_rows.append(
+                Told(
                     page=page,
+                    user_id=person.id,
+                    label=person.label,
                     step=step,
-                    payload=payload,
-                    status=Status.HELD if sub.paused_at else Status.PENDING,
-                    next_attempt_at=now,
-                    created_at=now,
+                    channel="app",
+                    at=now,
                 )
             )
-    recipients = [{"username": u.username, "name": str(u), "phone": u.phone} for u in users]
-    channels = Channel.objects.filter(station_id=page.station_id, enabled=True, from_step__lte=step)
-    for channel in channels:
-        messages.append(
-            OutboxMessage(
-                kind=channel.kind,
-                channel=channel,
-                endpoint=channel.url,
-                page=page,
-                step=step,
-                payload={
-                    **payload,
-                    "recipients": recipients,
-                    "opened_at": page.opened_at.isoformat(),
-                },
-                status=Status.HELD if channel.paused_at else Status.PENDING,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+            for sub in subscriptions.get(person.id, ()):
+                messages.append(
+                    OutboxMessage(
+                        kind="webpush",
+                        subscription=sub,
+                        recipient_id=person.id,
+                        endpoint=sub.endpoint,
+                        page=page,
+                        step=step,
+                        payload=payload,
+                        status=Status.HELD if sub.paused_at else Status.PENDING,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+        if channels.get(page.station_id):
+            recipients = [
+                {"username": u.username, "name": u.display_name or u.username, "phone": u.phone}
+                for u in told[page.pk]
+            ]
+            group_payload = {
+                **payload,
+                "recipients": recipients,
+                "opened_at": page.opened_at.isoformat(),
+            }
+            for channel in channels[page.station_id]:
+                messages.append(
+                    OutboxMessage(
+                        kind=channel.kind,
+                        channel=channel,
+                        endpoint=channel.url,
+                        page=page,
+                        step=step,
+                        payload=group_payload,
+                        status=Status.HELD if channel.paused_at else Status.PENDING,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+    live.publish_many(feed, now=now)
+    Told.objects.bulk_create(told_rows)
     OutboxMessage.objects.bulk_create(messages)
     if messages:
         transaction.on_commit(_wake_senders)
 
 
 def _wake_senders() -> None:
-    """Hook for a future push-style wake-up of the worker (it polls today)."""
+    """Hook for a push-style wake-up of the worker (it polls today)."""
+
+
+def _policies(station_ids: Iterable[int]) -> dict[int, StationPolicy]:
+    ids = sorted(set(station_ids))
+    found = {p.station_id: p for p in StationPolicy.objects.filter(station_id__in=ids)}
+    return {i: found.get(i) or StationPolicy(station_id=i) for i in ids}
 
 
 # --- pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """What ``pages_open`` needs to open one page (see ``page_open``)."""
+
+    subject_type: str
+    subject_id: int
+    station_id: int
+    building_id: int | None
+    title: str
+    body: str
+    url: str
+    severity: str
+    compound_id: int | None = None
+    #: when it happened (default: now)
+    at: dt.datetime | None = None
+
+
+def pages_open(specs: Sequence[PageSpec], *, now: dt.datetime | None = None) -> list[int]:
+    """Open many pages at once (the page id of each spec, in order); a
+    constant number of queries however many. Subjects that already have a
+    page keep it (idempotent)."""
+    if not specs:
+        return []
+    now = _now(now)
+    keys = {(s.subject_type, s.subject_id) for s in specs}
+    q = Q(pk__in=[])
+    for subject_type in {k[0] for k in keys}:
+        q |= Q(
+            subject_type=subject_type,
+            subject_id__in=sorted(k[1] for k in keys if k[0] == subject_type),
+        )
+    existing = {
+        (t, i): pk
+        for pk, t, i in Page.objects.filter(q).values_list("pk", "subject_type", "subject_id")
+    }
+    todo: dict[tuple[str, int], PageSpec] = {}
+    for spec in specs:
+        key = (spec.subject_type, spec.subject_id)
+        if key not in existing and key not in todo:
+            todo[key] = spec
+    if todo:
+        try:
+            with transaction.atomic():
+                existing.update(_create_pages(list(todo.values()), now))
+        except IntegrityError:
+            if len(todo) == 1:
+                # opened by someone else meanwhile
+                existing.update(
+                    {
+                        (t, i): pk
+                        for pk, t, i in Page.objects.filter(q).values_list(
+                            "pk", "subject_type", "subject_id"
+                        )
+                    }
+                )
+            else:
+                # another worker opened some of these meanwhile: one by one
+                for spec in todo.values():
+                    existing[(spec.subject_type, spec.subject_id)] = pages_open([spec], now=now)[0]
+    return [existing[(s.subject_type, s.subject_id)] for s in specs]
+
+
+def _create_pages(specs: list[PageSpec], now: dt.datetime) -> dict[tuple[str, int], int]:
+    from beatbook.registry.models import Building
+
+    policies = _policies(s.station_id for s in specs)
+    missing = sorted({s.building_id for s in specs if s.building_id and s.compound_id is None})
+    compound_of = dict(
+        Building.objects.filter(pk__in=missing).values_list("pk", "compound_id") if missing else []
+    )
+    pages = []
+    for s in specs:
+        policy = policies[s.station_id]
+        delays = rules.Delays(
+            duty=policy.duty_after, chief=policy.chief_after, breach=policy.breach_after
+        )
+        opened = s.at or now
+        pages.append(
+            Page(
+                subject_type=s.subject_type,
+                subject_id=s.subject_id,
+                station_id=s.station_id,
+                building_id=s.building_id,
+                compound_id=s.compound_id
+                if s.compound_id is not None
+                else compound_of.get(s.building_id or 0),
+                title=s.title[:200],
+                body=s.body,
+                url=s.url[:500],
+                severity=s.severity,
+                opened_at=opened,
+                duty_after=delays.duty,
+                chief_after=delays.chief,
+                breach_after=delays.breach,
+                next_step_at=rules.due_at(opened, 0, delays),
+            )
+        )
+    Page.objects.bulk_create(pages)
+    if any(p.pk is None for p in pages):  # a database that returns no ids on bulk insert
+        ids = dict(
+            Page.objects.filter(
+                subject_type__in={p.subject_type for p in pages},
+                subject_id__in=[p.subject_id for p in pages],
+            ).values_list("subject_id", "pk")
+        )
+        for p in pages:
+            p.pk = ids[p.subject_id]
+    _tell(pages, Step.ASSIGNED, now, policies)
+    return {(p.subject_type, p.subject_id): p.pk for p in pages}
 
 
 def page_open(
@@ -282,48 +508,21 @@ def page_open(
     Idempotent: the same subject returns the page it already has. Step 0 is the
     officers of the beat covering ``building_id`` (else ``compound_id``) and the
     building's heads; the worker escalates it at 1, 3 and 5 minutes (station
-    policy) until acknowledged. Returns the page id.
+    policy) until acknowledged. ``now`` is when it opened (the alert's time).
+    Returns the page id. ``pages_open`` opens many at once.
     """
-    now = _now(now)
-    existing = Page.objects.filter(subject_type=subject_type, subject_id=subject_id).values_list(
-        "pk", flat=True
+    spec = PageSpec(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        station_id=station_id,
+        building_id=building_id,
+        title=title,
+        body=body,
+        url=url,
+        severity=severity,
+        compound_id=compound_id,
     )
-    found = existing.first()
-    if found is not None:
-        return found
-    policy = policy_for(station_id)
-    if building_id is not None and compound_id is None:
-        from beatbook.registry.models import Building
-
-        compound_id = (
-            Building.objects.filter(pk=building_id).values_list("compound_id", flat=True).first()
-        )
-    delays = rules.Delays(
-        duty=policy.duty_after, chief=policy.chief_after, breach=policy.breach_after
-    )
-    try:
-        with transaction.atomic():
-            page = Page.objects.create(
-                subject_type=subject_type,
-                subject_id=subject_id,
-                station_id=station_id,
-                building_id=building_id,
-                compound_id=compound_id,
-                title=title[:200],
-                body=body,
-                url=url[:500],
-                severity=severity,
-                opened_at=now,
-                duty_after=delays.duty,
-                chief_after=delays.chief,
-                breach_after=delays.breach,
-                next_step_at=rules.due_at(now, 0, delays),
-            )
-            _tell(page, Step.ASSIGNED, now, policy)
-    except IntegrityError:
-        # opened by someone else meanwhile
-        return Page.objects.get(subject_type=subject_type, subject_id=subject_id).pk
-    return page.pk
+    return pages_open([spec], now=now)[0]
 
 
 def _get_locked(subject_type: str, subject_id: int) -> Page | None:
@@ -420,11 +619,9 @@ def escalate_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     with transaction.atomic():
         qs = due.order_by("next_step_at")
         pages = list(_locked(qs, skip_locked=True)[:limit])
-        policies: dict[int, StationPolicy] = {}
+        policies = _policies(p.station_id for p in pages)
+        by_step: dict[int, list[Page]] = defaultdict(list)
         for page in pages:
-            policy = policies.get(page.station_id)
-            if policy is None:
-                policy = policies[page.station_id] = policy_for(page.station_id)
             for step in rules.steps_due(page.opened_at, page.step, _delays(page), now):
                 page.step = step
                 if step == Step.DUTY:
@@ -433,9 +630,14 @@ def escalate_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                     page.step3_at = now
                 elif step == Step.BREACH:
                     page.breached_at = now
-                _tell(page, step, now, policy)
+                by_step[step].append(page)
             page.next_step_at = rules.due_at(page.opened_at, page.step, _delays(page))
-            page.save(update_fields=["step", "step1_at", "step3_at", "breached_at", "next_step_at"])
+        # in step order, so a page overdue by several steps tells each in turn
+        for step in sorted(by_step):
+            _tell(by_step[step], step, now, policies)
+        Page.objects.bulk_update(
+            pages, ["step", "step1_at", "step3_at", "breached_at", "next_step_at"]
+        )
     return len(pages)
 
 

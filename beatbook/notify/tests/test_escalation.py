@@ -158,3 +158,56 @@ def test_pages_for_constant_queries(world: Any, duty: Any, django_assert_num_que
     with django_assert_num_queries(2):
         many = selectors.pages_for("alert", range(1, 6))
     assert set(one) == {1} and set(many) == {1, 2, 3, 4, 5}
+
+
+def specs(world: Any, ids: range) -> list[services.PageSpec]:
+    buildings = [world.building_a, world.building_b, world.building_b2]
+    return [
+        services.PageSpec(
+            subject_type="alert",
+            subject_id=i,
+            station_id=world.station.pk,
+            building_id=buildings[i % 3].pk,
+            title=f"t{i}",
+            body="",
+            url="",
+            severity="high",
+        )
+        for i in ids
+    ]
+
+
+def test_pages_open_in_constant_queries(
+    world: Any, duty: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        services.pages_open(specs(world, range(1, 2)), now=T0)
+    with django_assert_max_num_queries(len(one.captured_queries) + 2):
+        ids = services.pages_open(specs(world, range(2, 32)), now=T0)
+    assert len(set(ids)) == 30
+    # each page told its own building's people
+    told_b2 = {lab for lab, _ in told(2)}  # subject 2 → building_b2
+    assert told_b2 == {world.officer_b.label, world.head.label}
+    assert {lab for lab, _ in told(3)} == {world.officer_a.label}  # building_a
+    assert {lab for lab, _ in told(4)} == {world.officer_b.label}  # building_b
+    # again: the same pages, nothing new
+    assert services.pages_open(specs(world, range(2, 32)), now=T0) == ids
+
+
+def test_escalation_in_constant_queries(
+    world: Any, duty: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.pages_open(specs(world, range(1, 2)), now=T0)
+    with CaptureQueriesContext(connection) as one:
+        assert services.escalate_due(now=at(400)) == 1
+    services.pages_open(specs(world, range(2, 42)), now=T0)
+    with django_assert_max_num_queries(len(one.captured_queries) + 2):
+        assert services.escalate_due(now=at(400)) == 40
+    assert {s for _, s in told(41)} == {0, 1, 3}
+    assert selectors.pages_for("alert", [41])[41].breached
