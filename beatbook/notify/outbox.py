@@ -244,14 +244,15 @@ def _record(job: delivery.Job, result: delivery.Result, now: dt.datetime) -> Non
             if sub_id:
                 PushSubscription.objects.filter(pk=sub_id).delete()
             return
-        for message in messages:
+        failed = list(messages.only("pk", "attempts", "status", "next_attempt_at"))
+        for message in failed:
             message.last_error = result.error
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = Status.DEAD
             else:
                 delay = rules.retry_delay(message.attempts, result.retry_after)
                 message.next_attempt_at = now + dt.timedelta(seconds=delay)
-            message.save(update_fields=["last_error", "status", "next_attempt_at"])
+        OutboxMessage.objects.bulk_update(failed, ["last_error", "status", "next_attempt_at"])
         if channel_id:
             _channel_failed(channel_id, result.error, now)
         elif sub_id:
@@ -284,6 +285,15 @@ def _channel_failed(channel_id: int, error: str, now: dt.datetime) -> None:
         )
         if policy and policy.duty_officer_id:
             users.add(policy.duty_officer_id)
+        # and the officers whose pages it was to carry (e.g. by SMS)
+        held_pages = OutboxMessage.objects.filter(
+            channel=channel, status=Status.HELD, page__isnull=False
+        ).values("page_id")
+        users |= set(
+            Told.objects.filter(page_id__in=held_pages, user__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
         live.publish(
             users,
             {

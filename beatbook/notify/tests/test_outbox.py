@@ -167,7 +167,11 @@ def test_failing_channel_is_paused_and_people_told(
     assert channel.paused_at is not None and channel.failures == 3
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.HELD}
     paused = Notification.objects.filter(kind=services.KIND_CHANNEL_PAUSED)
-    assert set(paused.values_list("user_id", flat=True)) == {world.chief.pk, world.sysadmin.pk}
+    assert set(paused.values_list("user_id", flat=True)) == {
+        world.chief.pk,
+        world.sysadmin.pk,
+        world.officer_a.pk,  # told of the pages the channel was to carry
+    }
     # a page opened meanwhile is held too; nothing is sent while paused
     open_page(world, subject_id=9, now=at(10))
     sent_before = len(rx.received)
