@@ -62,9 +62,13 @@ def _compounds_prefixing(address: str, actor: Any) -> list[Compound]:
 
 def _one(found: list[Any], level: str, address: str) -> Any:
     if not found:
-        raise ValidationError(
-            {"address": _("No %(level)s at %(address)s.") % {"level": level, "address": address}}
-        )
+        message = {
+            "flat": _("No flat has the address %(address)s."),
+            "entrance": _("No entrance at %(address)s."),
+            "building": _("No building at %(address)s."),
+            "compound": _("No compound named %(address)s."),
+        }[level]
+        raise ValidationError({"address": message % {"address": address}})
     if len(found) > 1:
         raise ValidationError(
             {"address": _("%(address)s names more than one place.") % {"address": address}}

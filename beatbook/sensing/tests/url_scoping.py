@@ -22,11 +22,20 @@ DEVICES = ("device_a", "device_b", "device_b2", "device_bc")
 GATEWAYS = ("gateway_a", "gateway_b")
 
 CHECKS: dict[str, Any] = {
+    "sensing:device-list": Check("list", DEVICES),
+    "sensing:device-detail": Check("detail", DEVICES),
+    "sensing:gateway-list": Check("list", GATEWAYS),
+    "sensing:gateway-detail": Check("detail", GATEWAYS),
+    "sensing:gateway-map": Check("post", GATEWAYS, writers=STRUCTURE),
     "api:device-detail": Check("api-detail", DEVICES),
     "api:gateway-list": Check("api-list", GATEWAYS),
     "api:gateway-detail": Check("api-detail", GATEWAYS),
 }
 UNSCOPED: dict[str, str] = {
+    "sensing:device-create": "form; the place, person and gateway are found among visible ones "
+    "(scoping of each tested in test_views)",
+    "sensing:gateway-create": "form; the compound is chosen among visible ones (tested in "
+    "test_views)",
     "sensing:ingest-events": "machines post events with a device or gateway token; no session, "
     "reads nothing back (401 without a token: tested in test_ingest_views)",
     "sensing:ingest-isapi": "cameras push ISAPI alerts with a device or gateway token in the URL; "
@@ -46,7 +55,10 @@ SEES: dict[str, set[str]] = {
     "gateway_a": {"officer_a", "worker_a", "chief"},
     "gateway_b": {"officer_b", "chief"},
 }
-DETAIL_PAGE: dict[str, str] = {}
+DETAIL_PAGE: dict[str, str] = {
+    "device": "sensing:device-detail",
+    "gateway": "sensing:gateway-detail",
+}
 
 
 def extend_world(world: Any) -> None:
