@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from beatbook.alerts import paging, rules
@@ -75,6 +75,17 @@ def _locked(qs: QuerySet[Any], *, skip_locked: bool = False) -> QuerySet[Any]:
     return qs.select_for_update(of=("self",))
 
 
+def _where_in(qs: QuerySet[Any], column: str, ids: list[Any]) -> QuerySet[Any]:
+    """``column IN ids``; on PostgreSQL as ``= ANY(%s)`` with one array
+    parameter (a thousand placeholders cost more to send than the query)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(qs.model._meta.db_table)
+        return qs.extra(  # noqa: S610 - a fixed column name, the ids as a parameter
+            where=[f"{table}.{connection.ops.quote_name(column)} = ANY(%s)"], params=[ids]
+        )
+    return qs.filter(**{f"{column}__in": ids})
+
+
 @dataclass
 class DeviceInfo:
     id: int
@@ -98,10 +109,8 @@ class DeviceInfo:
             "last_seen_at",
             "created_at",
         ]
-        return {
-            row[0]: cls(*row)
-            for row in Device.objects.filter(id__in=sorted(set(ids))).values_list(*fields)
-        }
+        qs = _where_in(Device.objects.all(), "id", sorted(set(ids)))
+        return {row[0]: cls(*row) for row in qs.values_list(*fields)}
 
     @property
     def start(self) -> dt.datetime:
@@ -137,6 +146,68 @@ def _store_timer(row: DeviceTimer, timer: rules.Timer) -> bool:
     return changed
 
 
+def _bulk_set(model: type[Any], rows: list[Any], fields: list[str]) -> None:
+    """Write ``fields`` of ``rows`` back in one statement.
+
+    Django's bulk_update builds a CASE per field with a branch per row, which
+    grows with the square of the batch; PostgreSQL gets an UPDATE … FROM
+    (VALUES …) join instead, SQLite one prepared UPDATE run per row.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    pk = meta.pk
+    columns = [meta.get_field(f) for f in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        # psycopg adapts ints, bools and aware datetimes itself
+        values = [[getattr(row, c.attname) for c in columns] + [row.pk] for row in rows]
+    else:
+        values = [
+            [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns]
+            + [pk.get_db_prep_save(row.pk, connection)]
+            for row in rows
+        ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            casts = [c.db_type(connection) for c in columns] + [
+                pk.rel_db_type(connection) if pk.is_relation else pk.db_type(connection)
+            ]
+            names = [f"c{i}" for i in range(len(columns))] + ["pk"]
+            sets = ", ".join(
+                f"{quote(c.column)} = v.{name}" for c, name in zip(columns, names, strict=False)
+            )
+            arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
+            # table and column names come from the model; values are parameters
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) "  # noqa: S608
+                f"AS v({', '.join(names)}) WHERE t.{quote(pk.column)} = v.pk",
+                [list(column) for column in zip(*values, strict=True)],
+            )
+        else:
+            sets = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+            sql = f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s"  # noqa: S608
+            cursor.executemany(sql, values)
+
+
+#: a timer row is rewritten by event evaluation only when its deadline moves
+#: by more than this (or a timer alert fires or clears): a busy device costs a
+#: timer write a minute, not one per batch. A stored deadline is therefore up
+#: to this much early; the timer check re-reads the device's latest message
+#: and activity before firing, so nothing fires early.
+TIMER_SLACK = dt.timedelta(seconds=60)
+
+
+def _worth_writing(row: DeviceTimer, timer: rules.Timer) -> bool:
+    if timer.absence_fired != row.absence_fired or timer.offline_fired != row.offline_fired:
+        return True
+    new, old = timer.next_deadline, row.next_due_at
+    if new is None or old is None:
+        return new != old
+    return abs(new - old) > TIMER_SLACK
+
+
 TIMER_FIELDS = ["last_seen_at", "last_activity_at", "absence_fired", "offline_fired", "next_due_at"]
 
 
@@ -144,7 +215,7 @@ def _lock_timers(devices: dict[int, DeviceInfo]) -> dict[int, DeviceTimer]:
     """The timer rows of ``devices``, created where missing, locked in id order
     (a new row starts watching when the device was added)."""
     ids = sorted(devices)
-    rows = {t.device_id: t for t in _locked(DeviceTimer.objects.filter(device_id__in=ids))}
+    rows = {t.device_id: t for t in _locked(_where_in(DeviceTimer.objects.all(), "device_id", ids))}
     missing = [i for i in ids if i not in rows]
     if missing:
         DeviceTimer.objects.bulk_create(
@@ -176,12 +247,15 @@ def _rulebooks(devices: dict[int, DeviceInfo]) -> dict[int, dict[str, rules.Rule
 
 def _silenced(device_ids: Iterable[int], now: dt.datetime) -> dict[int, set[str]]:
     """Device → the rule kinds muted at ``now`` ('' = all)."""
+    wanted = set(device_ids)
     out: dict[int, set[str]] = defaultdict(set)
-    rows = Silence.objects.filter(
-        device_id__in=sorted(set(device_ids)), starts_at__lte=now, ends_at__gt=now
-    ).values_list("device_id", "rule")
+    # the silences in force are few: fetch them all rather than send the ids
+    rows = Silence.objects.filter(starts_at__lte=now, ends_at__gt=now).values_list(
+        "device_id", "rule"
+    )
     for device_id, rule in rows:
-        out[device_id].add(rule)
+        if device_id in wanted:
+            out[device_id].add(rule)
     return out
 
 
@@ -247,7 +321,7 @@ def _raise_or_fold(
             )
         )
     if folded:
-        Alert.objects.bulk_update(folded, ["count", "last_seen_at", "last_event_id"])
+        _bulk_set(Alert, folded, ["count", "last_seen_at", "last_event_id"])
     if not created:
         return []
     if connection.features.can_return_rows_from_bulk_insert:
@@ -287,10 +361,7 @@ def evaluate_events(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Claim up to ``limit`` unevaluated events and run the rules over them."""
     now = now or timezone.now()
     with transaction.atomic():
-        claimed = _locked(
-            Event.objects.filter(evaluated=False).order_by("id"), skip_locked=True
-        ).values_list("id", "device_id", "type", "received_at")[:limit]
-        events = [rules.Incoming(*row) for row in claimed]
+        events = _claim_events(limit)
         if not events:
             return 0
         devices = DeviceInfo.load(e.device_id for e in events)
@@ -309,10 +380,10 @@ def evaluate_events(*, now: dt.datetime | None = None, limit: int = 500) -> int:
             }
             for d in devices.values()
         }
-        active_rows = Alert.objects.filter(
-            state=AlertState.ACTIVE,
-            rule__in=[rules.INSTANT, rules.COUNT],
-            subject__in=sorted({s for m in subjects.values() for s in m.values()}),
+        active_rows = _where_in(
+            Alert.objects.filter(state=AlertState.ACTIVE, rule__in=[rules.INSTANT, rules.COUNT]),
+            "subject",
+            sorted({s for m in subjects.values() for s in m.values()}),
         ).values_list("subject", "rule", "event_type")
         active_by_subject: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for subject, rule, event_type in active_rows:
@@ -361,14 +432,37 @@ def evaluate_events(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 clears[rule].add(
                     subject_of(device_id=device_id, person_id=device.person_id, rule=rule)
                 )
-            if _store_timer(row, timer) or device_id in changed_rows:
+            if device_id in changed_rows or _worth_writing(row, timer):
+                _store_timer(row, timer)
                 changed.append(row)
         if changed:
-            DeviceTimer.objects.bulk_update(changed, [*TIMER_FIELDS, "heard"])
+            _bulk_set(DeviceTimer, changed, [*TIMER_FIELDS, "heard"])
         cleared_ids = _clear(clears, now)
-        Event.objects.filter(id__in=[e.event_id for e in events]).update(evaluated=True)
         _after_commit(created, cleared_ids, now)
     return len(events)
+
+
+def _claim_events(limit: int) -> list[rules.Incoming]:
+    """Take up to ``limit`` unevaluated events, marking them evaluated in the
+    caller's transaction (rolled back with it if the batch fails)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Event._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET evaluated = true WHERE id IN ("  # noqa: S608
+                f"SELECT id FROM {table} WHERE NOT evaluated ORDER BY id LIMIT %s "
+                "FOR UPDATE SKIP LOCKED) RETURNING id, device_id, type, received_at",
+                [limit],
+            )
+            return [rules.Incoming(*row) for row in cursor.fetchall()]
+    rows = list(
+        Event.objects.filter(evaluated=False)
+        .order_by("id")
+        .values_list("id", "device_id", "type", "received_at")[:limit]
+    )
+    if rows:
+        Event.objects.filter(id__in=[r[0] for r in rows]).update(evaluated=True)
+    return [rules.Incoming(*row) for row in rows]
 
 
 def _count_history(
@@ -425,16 +519,25 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> int:
             return 0
         devices = DeviceInfo.load(r.device_id for r in rows)
         silenced = _silenced(devices, now)
+        activity = _latest_activity(rows, devices)
         hits: list[rules.Hit] = []
         clears: dict[str, set[str]] = defaultdict(set)
         for row in rows:
             device = devices[row.device_id]
             timer = _timer_of(row, device)
             if device.last_seen_at is not None and device.last_seen_at > timer.last_seen_at:
-                # heard without an event (an ISAPI heartbeat): alive after all
+                # heard since the row was written (a heartbeat without an event,
+                # or a write skipped within TIMER_SLACK): alive after all
                 timer, cleared = rules.heard(timer, device.last_seen_at, activity=False)
                 for rule in cleared:
                     clears[rule].add(f"d{device.id}")
+            latest = activity.get(row.device_id)
+            if latest is not None and latest > timer.last_activity_at:
+                timer, cleared = rules.heard(timer, latest, activity=True)
+                for rule in cleared:
+                    clears[rule].add(
+                        subject_of(device_id=device.id, person_id=device.person_id, rule=rule)
+                    )
             fires, timer = rules.due(timer, now)
             for fire in fires:
                 if _is_silenced(silenced, device.id, fire.rule):
@@ -458,11 +561,31 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                     )
                 )
             _store_timer(row, timer)
-        DeviceTimer.objects.bulk_update(rows, TIMER_FIELDS)
+        _bulk_set(DeviceTimer, rows, TIMER_FIELDS)
         created = _raise_or_fold(hits, devices, now)
         cleared_ids = _clear(clears, now)
         _after_commit(created, cleared_ids, now)
     return len(rows)
+
+
+def _latest_activity(
+    rows: list[DeviceTimer], devices: dict[int, DeviceInfo]
+) -> dict[int, dt.datetime]:
+    """The latest door or motion event of each watched device since its row
+    was written (rows are rewritten only every TIMER_SLACK), one query."""
+    q = Q()
+    for row in rows:
+        if devices[row.device_id].absence_window:
+            q |= Q(device_id=row.device_id, received_at__gt=row.last_activity_at)
+    if not q:
+        return {}
+    found = (
+        Event.objects.filter(q, type__in=sorted(rules.ACTIVITY_TYPES))
+        .values("device_id")
+        .annotate(latest=Max("received_at"))
+        .order_by()
+    )
+    return {r["device_id"]: r["latest"] for r in found}
 
 
 def sync_new_devices(*, now: dt.datetime | None = None) -> int:
@@ -488,7 +611,7 @@ def sync_new_devices(*, now: dt.datetime | None = None) -> int:
             if _store_timer(row, timer):
                 changed.append(row)
         if changed:
-            DeviceTimer.objects.bulk_update(changed, TIMER_FIELDS)
+            _bulk_set(DeviceTimer, changed, TIMER_FIELDS)
         cursor.last_device_id = max(new)
         cursor.save(update_fields=["last_device_id"])
     return 0
@@ -520,7 +643,7 @@ def clear_heard_offline(*, now: dt.datetime | None = None, limit: int = 500) -> 
             for rule in cleared:
                 clears[rule].add(f"d{device.id}")
             _store_timer(row, timer)
-        DeviceTimer.objects.bulk_update(rows, TIMER_FIELDS)
+        _bulk_set(DeviceTimer, rows, TIMER_FIELDS)
         cleared_ids = _clear(clears, now)
         _after_commit([], cleared_ids, now)
     return len(rows)

@@ -273,3 +273,33 @@ def test_rules_vocabulary_matches_sensing() -> None:
 
     assert set(rules.DEFAULT_RULES) <= set(EventType.values)
     assert set(EventType.values) >= rules.ACTIVITY_TYPES
+
+
+def test_skipped_timer_writes_never_fire_early(door: Any) -> None:
+    """Messages within TIMER_SLACK of the stored deadline are not written to
+    the timer row; the timer check re-reads them before firing."""
+    assert worker.TIMER_SLACK >= 30 * S1
+    make_event(door, "door_open", T0)
+    worker.run_once(now=T0)
+    make_event(door, "door_close", T0 + 30 * S1)  # activity and a message, 30 s later
+    worker.run_once(now=T0 + 30 * S1)
+    timer = DeviceTimer.objects.get(device=door)
+    assert timer.next_due_at == T0 + dt.timedelta(minutes=30)  # not rewritten
+    worker.run_once(now=T0 + dt.timedelta(minutes=30, seconds=1))
+    assert not Alert.objects.exists()
+    timer.refresh_from_db()
+    assert timer.next_due_at == T0 + dt.timedelta(minutes=30, seconds=30)
+    worker.run_once(now=T0 + dt.timedelta(minutes=30, seconds=31))
+    assert Alert.objects.get().rule == "offline"
+
+
+def test_skipped_activity_writes_never_fire_absence_early(world: Any) -> None:
+    door = make_device(flat=world.flat_a, person=world.resident_a, absence_window=H24)
+    make_event(door, "door_open", T0)
+    worker.run_once(now=T0)
+    make_event(door, "motion", T0 + 40 * S1)
+    worker.run_once(now=T0 + 40 * S1)
+    worker.run_once(now=T0 + H24 + 10 * S1)
+    assert not Alert.objects.exists()
+    worker.run_once(now=T0 + H24 + 40 * S1)
+    assert Alert.objects.get().rule == "absence"
