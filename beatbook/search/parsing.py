@@ -17,7 +17,7 @@ from beatbook.registry.idnumbers import id_key, normalize_id_text
 from beatbook.registry.phones import PhoneError, normalize_phone
 from beatbook.search import keys
 
-__all__ = ["AddressQuery", "Query", "parse"]
+__all__ = ["MAX_INITIALS", "AddressQuery", "Query", "could_be_pinyin", "parse"]
 
 #: longest query looked at (anything longer is cut)
 MAX_LENGTH = 64
@@ -58,6 +58,25 @@ class Query:
     @property
     def empty(self) -> bool:
         return not self.text
+
+    @property
+    def has_words(self) -> bool:
+        """Letters or characters (what names of premises and people have)."""
+        return any(ch.isalpha() for ch in self.text)
+
+
+#: longest initials looked up (names have up to four or five syllables)
+MAX_INITIALS = 6
+#: what full pinyin starts with: an initial (or none), then a vowel
+_PINYIN_START = re.compile(r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[aeiouv]")
+_PINYIN_INITIAL = re.compile(r"zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw]")
+
+
+def could_be_pinyin(text: str) -> bool:
+    """Whether lower-case ``text`` can be the start of a full pinyin (or of a
+    Latin name written with vowels): ``zhang``, ``zh``, ``kim`` yes; ``zw``,
+    ``lxy`` no (those are initials)."""
+    return bool(_PINYIN_START.match(text) or _PINYIN_INITIAL.fullmatch(text))
 
 
 _SPACES = re.compile(r"\s+")

@@ -31,7 +31,7 @@ from django.urls import reverse
 from beatbook.core.scoping import scope_of
 from beatbook.registry.idnumbers import mask_id_number
 from beatbook.registry.models import Flat, Premises, Resident
-from beatbook.search import keys
+from beatbook.search import keys, parsing
 from beatbook.search.parsing import AddressQuery, Query, parse
 
 __all__ = ["MAX_RESULTS", "Result", "SearchPage", "resident_q", "search"]
@@ -110,29 +110,6 @@ def _flat_q(address: AddressQuery, prefix: str = "") -> Q | None:
     return q
 
 
-#: (condition, order) of each resident tier, in rank order
-def _resident_tiers(query: Query) -> Iterator[tuple[Q, tuple[str, ...]]]:
-    exact = _exact_q(query)
-    if exact is not None:
-        yield exact, ("id",)
-    if query.name:
-        yield Q(name_simplified=query.name), ("id",)
-        yield (
-            _prefix_q("name_simplified", query.name) & ~Q(name_simplified=query.name),
-            ("name_simplified", "id"),
-        )
-        if keys.is_han(query.name[0]):
-            yield _prefix_q("name_given", query.name), ("name_given", "id")
-    if query.pinyin:
-        yield _prefix_q("name_pinyin", query.pinyin), ("name_pinyin", "id")
-        yield _prefix_q("name_initials", query.pinyin), ("name_initials", "id")
-    if query.id_tail:
-        yield _prefix_q("id_reversed", query.id_tail), ("id_reversed", "id")
-    if query.phone_tail:
-        yield _prefix_q("phone_reversed", query.phone_tail), ("phone_reversed", "id")
-        yield _prefix_q("phone2_reversed", query.phone_tail), ("phone2_reversed", "id")
-
-
 def resident_q(text: str) -> Q | None:
     """Every resident the one-box search would find for ``text``, as one
     condition (for lists with their own order: the resident list page and
@@ -141,8 +118,8 @@ def resident_q(text: str) -> Q | None:
     if query.empty:
         return None
     q = Q()
-    for condition, _order in _resident_tiers(query):
-        q |= condition
+    for tier in _resident_tiers(query):
+        q |= tier.condition
     if query.address is not None:
         flats = _flat_q(query.address)
         if flats is not None:
@@ -214,44 +191,112 @@ def _in_scope(user: Any, model: type[Resident] | type[Flat], path: str) -> Query
     ).filter(q)
 
 
-def _resident_tier(user: Any, condition: Q, order: tuple[str, ...]) -> Tier:
-    """One tier of residents, current ones first: the rows of the tier's index,
-    in key order, that lie in the user's scope."""
+@dataclass(frozen=True)
+class _ResidentTier:
+    """Residents found by one walk of one index: ``condition`` in ``order``.
 
+    ``parts`` split the tier in rank order when one walk serves several
+    ranks (an exact name, then longer names starting with it: the exact rows
+    come first in key order); ``part_of(key)`` tells a row's part from its
+    key. Within each part, current residents come before those who moved out.
+    """
+
+    condition: Q
+    order: tuple[str, ...]
+    parts: tuple[Q, ...] = ()
+    part_of: Callable[[Any], int] | None = None
+
+
+def _resident_tiers(query: Query) -> Iterator[_ResidentTier]:
+    exact = _exact_q(query)
+    if exact is not None:
+        yield _ResidentTier(exact, ("id",))
+    if query.name:
+        name = query.name
+        same = Q(name_simplified=name)
+        yield _ResidentTier(
+            _prefix_q("name_simplified", name),
+            ("name_simplified", "id"),
+            parts=(same, _prefix_q("name_simplified", name) & ~same),
+            part_of=lambda key: 0 if key == name else 1,
+        )
+        # given names have one or two characters
+        if keys.is_han(name[0]) and len(name) <= 2:
+            yield _ResidentTier(_prefix_q("name_given", name), ("name_given", "id"))
+    if query.pinyin:
+        if parsing.could_be_pinyin(query.pinyin):
+            yield _ResidentTier(_prefix_q("name_pinyin", query.pinyin), ("name_pinyin", "id"))
+        if len(query.pinyin) <= parsing.MAX_INITIALS:
+            yield _ResidentTier(_prefix_q("name_initials", query.pinyin), ("name_initials", "id"))
+    # tails: a few dozen rows at most, in one walk of up to three indexes
+    tails = Q()
+    if query.id_tail:
+        tails |= _prefix_q("id_reversed", query.id_tail)
+    if query.phone_tail:
+        tails |= _prefix_q("phone_reversed", query.phone_tail)
+        tails |= _prefix_q("phone2_reversed", query.phone_tail)
+    if tails:
+        yield _ResidentTier(tails, ("id",))
+
+
+def _resident_fetch(user: Any, tier: _ResidentTier) -> Tier:
+    """The tier's rows in the user's scope, a page at a time (usually one query)."""
     url = _url("registry:resident-detail")
+    parts = tier.parts or (tier.condition,)
 
-    def rows(qs: QuerySet[Resident], n: int) -> list[Result]:
-        found = qs.order_by(*order).values_list(
-            "id", "name", "id_number", "flat__address", "moved_out_on"
+    def part_of(key: Any) -> int:
+        return tier.part_of(key) if tier.part_of else 0
+
+    def rows(qs: QuerySet[Resident], n: int) -> list[tuple[int, Result]]:
+        found = qs.order_by(*tier.order).values_list(
+            "id", "name", "id_number", "flat__address", "moved_out_on", tier.order[0]
         )[:n]
         return [
-            Result(
-                type="resident",
-                id=pk,
-                label=f"{name} {mask_id_number(id_number)}",
-                address=address,
-                moved_out=moved_out_on is not None,
-                url=url(pk),
+            (
+                part_of(key),
+                Result(
+                    type="resident",
+                    id=pk,
+                    label=f"{name} {mask_id_number(id_number)}",
+                    address=address,
+                    moved_out=moved_out_on is not None,
+                    url=url(pk),
+                ),
             )
-            for pk, name, id_number, address, moved_out_on in found
+            for pk, name, id_number, address, moved_out_on, key in found
         ]
 
-    def fetch(n: int) -> list[Result]:
-        scoped = _in_scope(user, Resident, "flat__building").filter(condition)
-        # Usually one query: the tier in key order, a few rows more than the
-        # page, from which the current residents are taken (a few in a hundred
-        # have moved out) …
-        found = rows(scoped, n + SLACK)
-        current = [r for r in found if not r.moved_out]
-        if len(found) < n + SLACK:  # the whole tier: current first
-            return current + [r for r in found if r.moved_out]
-        if len(current) >= n:
-            return current[:n]
-        # … else the current ones, and those who moved out if the page has room
-        current = rows(scoped.filter(moved_out_on__isnull=True), n)
+    def current_first(qs: QuerySet[Resident], n: int) -> list[Result]:
+        current = [r for _, r in rows(qs.filter(moved_out_on__isnull=True), n)]
         if len(current) < n:
-            current += rows(scoped.filter(moved_out_on__isnull=False), n - len(current))
+            current += [r for _, r in rows(qs.filter(moved_out_on__isnull=False), n - len(current))]
         return current
+
+    def fetch(n: int) -> list[Result]:
+        scoped = _in_scope(user, Resident, "flat__building")
+        # The tier in key order, a few rows more than the page: a part is
+        # complete when a later part (or the end of the tier) shows in them;
+        # of an incomplete part only the current residents can be taken (a few
+        # in a hundred have moved out, and they come after).
+        found = rows(scoped.filter(tier.condition), n + SLACK)
+        exhausted = len(found) < n + SLACK
+        out: list[Result] = []
+        for part in range(len(parts)):
+            group = [r for p, r in found if p == part]
+            complete = exhausted or any(p > part for p, _ in found)
+            current = [r for r in group if not r.moved_out]
+            if complete:
+                out += current + [r for r in group if r.moved_out]
+                continue
+            if len(out) + len(current) >= n:
+                return (out + current)[:n]
+            # the page needs more of this part than the rows read: ask for them
+            for rest in parts[part:]:
+                if len(out) >= n:
+                    break
+                out += current_first(scoped.filter(rest), n - len(out))
+            return out
+        return out
 
     return fetch
 
@@ -305,13 +350,15 @@ def _premises_tier(user: Any, condition: Q) -> Tier:
 
 
 def _tiers(user: Any, query: Query) -> Iterator[Tier]:
-    for condition, order in _resident_tiers(query):
-        yield _resident_tier(user, condition, order)
+    for tier in _resident_tiers(query):
+        yield _resident_fetch(user, tier)
     if query.address is not None:
         flats = _flat_q(query.address)
         if flats is not None:
             yield _flat_tier(user, flats, prefix=query.address.building is None)
-    yield _premises_tier(user, _premises_q(query))
+    # premises have names, contact people and phones (not ID numbers or rooms)
+    if query.name or query.pinyin or query.phone or query.phone_tail or query.has_words:
+        yield _premises_tier(user, _premises_q(query))
 
 
 def search(*, user: Any, q: str, limit: int = 20, offset: int = 0) -> SearchPage:

@@ -73,3 +73,22 @@ def test_phones_and_tails() -> None:
     assert parse("5678").id_tail == "8765"  # four digits: either tail
     assert parse("123").phone_tail is None
     assert parse("1381234567").phone is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("zhang", True),
+        ("zh", True),
+        ("z", True),
+        ("kim", True),
+        ("ou", True),
+        ("zw", False),
+        ("lxy", False),
+        ("wf", False),
+    ],
+)
+def test_could_be_pinyin(text: str, expected: bool) -> None:
+    from beatbook.search.parsing import could_be_pinyin
+
+    assert could_be_pinyin(text) is expected

@@ -181,3 +181,26 @@ def test_resident_q_is_the_same_matching(world: Any, people: Any) -> None:
         assert listed == set(residents(world.officer_a, q)) or q == "6-1-101", q
     at_flat = Resident.objects.visible_to(world.officer_a).filter(selectors.resident_q("6-1-101"))
     assert set(at_flat) == set(Resident.objects.filter(flat=world.flat_a))
+
+
+def test_pages_agree_with_the_whole_list_across_parts(world: Any, people: Any) -> None:
+    """An exact name and longer names share one index walk; every page size
+    gives the same order: exact current, exact moved out, then longer names."""
+    many = [f.ResidentFactory(flat=world.flat_a, name="张伟").pk for _ in range(30)]
+    whole = found(world.officer_a, "张伟", limit=100)
+    exact_current = sorted([people.zhang_wei.pk, *many])
+    assert [i for _, i in whole] == [
+        *exact_current,
+        people.zhang_wei_moved.pk,
+        people.zhang_wei_hua.pk,
+    ]
+    for size in (1, 5, 7, 20, 31, 32):
+        pages: list[tuple[str, int]] = []
+        offset = 0
+        while True:
+            page = search(user=world.officer_a, q="张伟", limit=size, offset=offset)
+            pages += [(r.type, r.id) for r in page.results]
+            offset += size
+            if not page.has_more:
+                break
+        assert pages == whole, size
