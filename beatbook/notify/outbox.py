@@ -47,6 +47,10 @@ MAX_ATTEMPTS = int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 5))
 PAUSE_AFTER = int(getattr(settings, "NOTIFY_PAUSE_AFTER", 10))
 SEND_THREADS = 8
 WEBHOOK_BATCH = 100
+#: sent and dropped messages are deleted after this many days (dead letters stay)
+KEEP_DAYS = int(getattr(settings, "NOTIFY_OUTBOX_KEEP_DAYS", 30))
+PRUNE_EVERY = dt.timedelta(minutes=10)
+_last_prune: dict[str, dt.datetime] = {}
 ROBOTS = (ChannelKind.WECOM, ChannelKind.DINGTALK)
 
 
@@ -63,8 +67,30 @@ def _with_link(payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "link": link}
 
 
+def prune(*, now: dt.datetime, limit: int = 1000) -> int:
+    """Delete sent and dropped messages older than KEEP_DAYS (at most ``limit``)."""
+    cutoff = now - dt.timedelta(days=KEEP_DAYS)
+    ids = list(
+        OutboxMessage.objects.filter(
+            status__in=[Status.SENT, Status.DROPPED], created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        OutboxMessage.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
+def _maybe_prune(now: dt.datetime) -> None:
+    last = _last_prune.get("at")
+    if last is not None and abs(now - last) < PRUNE_EVERY:
+        return
+    _last_prune["at"] = now
+    prune(now=now)
+
+
 def process(*, now: dt.datetime, limit: int = 500) -> int:
     """Send what is due; return the number of messages handled (0 = idle)."""
+    _maybe_prune(now)
     due = OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
     if not due.exists():
         return 0  # the idle check: one query on a partial index

@@ -22,7 +22,6 @@ from beatbook.core.views import scope_required, submit_form
 from beatbook.notify import selectors, services
 from beatbook.notify.forms import ChannelForm, PolicyForm
 from beatbook.notify.models import Channel, Step
-from beatbook.notify.push import vapid_keys
 from beatbook.registry.models import Station
 
 PAGE_SIZE = 50
@@ -48,7 +47,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "subscriptions": selectors.subscriptions_of(request.user),
-            "vapid_public_key": vapid_keys()[1],
             "breadcrumbs": [(_("Notifications"), None)],
         },
     )

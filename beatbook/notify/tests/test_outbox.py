@@ -388,3 +388,27 @@ def test_two_workers_never_send_the_same_message_twice(world: Any, rx: Receiver)
     assert len(rx.received) > 1  # shared between workers (batches of 20)
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.SENT}
     assert json.loads(rx.received[0].body)["messages"]
+
+
+def test_old_sent_messages_are_pruned_dead_letters_kept(world: Any, rx: Receiver) -> None:
+    channel = make_channel(world, rx)
+    old = T0 - dt.timedelta(days=outbox.KEEP_DAYS + 1)
+    for status in (Status.SENT, Status.DROPPED, Status.DEAD):
+        OutboxMessage.objects.create(
+            kind="webhook",
+            channel=channel,
+            payload={},
+            status=status,
+            next_attempt_at=old,
+            created_at=old,
+        )
+    OutboxMessage.objects.create(
+        kind="webhook",
+        channel=channel,
+        payload={},
+        status=Status.SENT,
+        next_attempt_at=T0,
+        created_at=T0,
+    )
+    assert outbox.prune(now=T0) == 2
+    assert sorted(OutboxMessage.objects.values_list("status", flat=True)) == ["dead", "sent"]
