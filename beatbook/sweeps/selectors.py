@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,14 +12,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     Exists,
+    F,
     Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
+    Window,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -140,31 +142,63 @@ _LATEST_STATE: dict[str | None, str] = {
 }
 
 
+def _latest_in_round(round_: Round) -> QuerySet[Visit]:
+    """Each household's latest current visit of the round (window function)."""
+    return (
+        Visit.objects.current()
+        .filter(round_id=round_.pk)
+        .annotate(
+            rn=Window(
+                RowNumber(),
+                partition_by=[F("flat_id")],
+                order_by=[F("visited_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rn=1)
+    )
+
+
 def not_reached(*, user: Any, round_: Round, state: str | None = None) -> QuerySet[Flat]:
     """Every household of the round (among those the user sees) nobody has
     reached yet: not yet tried, nobody home, or refused, from the visit log
-    (the coverage rule in ``visits.coverage``), in stairs order. Each row has
-    ``latest`` (the latest outcome, None when never tried), ``last_at``
-    and ``attempts``."""
+    (the coverage rule in ``visits.coverage``), in stairs order. Give the
+    rows of a page their latest attempt with ``with_latest``."""
     in_round = Visit.objects.current().filter(round_id=round_.pk)
-    mine = in_round.filter(flat_id=OuterRef("pk")).order_by("-visited_at", "-id")
+    latest = _latest_in_round(round_)
     qs = (
         visits.round_flats(user=user, round_=round_)
         .exclude(status=FlatStatus.VACANT)
-        .exclude(Exists(in_round.filter(flat_id=OuterRef("pk"), outcome=Outcome.VISITED)))
-        .annotate(
-            latest=Subquery(mine.values("outcome")[:1]),
-            last_at=Subquery(mine.values("visited_at")[:1]),
+        .exclude(id__in=in_round.filter(outcome=Outcome.VISITED).values("flat_id"))
+        .exclude(
+            id__in=latest.filter(outcome__in=[Outcome.VACANT, Outcome.MOVED]).values("flat_id")
         )
-        .filter(Q(latest__isnull=True) | Q(latest__in=[Outcome.NOBODY_HOME, Outcome.REFUSED]))
     )
     if state == cov.NOT_YET:
-        qs = qs.filter(latest__isnull=True)
+        qs = qs.exclude(id__in=in_round.values("flat_id"))
     elif state == cov.TRIED:
-        qs = qs.filter(latest=Outcome.NOBODY_HOME)
+        qs = qs.filter(id__in=latest.filter(outcome=Outcome.NOBODY_HOME).values("flat_id"))
     elif state == cov.REFUSED:
-        qs = qs.filter(latest=Outcome.REFUSED)
+        qs = qs.filter(id__in=latest.filter(outcome=Outcome.REFUSED).values("flat_id"))
     return qs.select_related("building__compound", "entrance").order_by(*STAIRS)
+
+
+def with_latest(round_: Round, flats: Iterable[Flat]) -> list[Flat]:
+    """Set ``latest`` (outcome, None when never tried) and ``last_at`` on each
+    household from its latest visit of the round (one query per 2,000)."""
+    rows = list(flats)
+    for i in range(0, len(rows), 2000):
+        chunk = rows[i : i + 2000]
+        found = {
+            v["flat_id"]: v
+            for v in _latest_in_round(round_)
+            .filter(flat_id__in=[f.pk for f in chunk])
+            .values("flat_id", "outcome", "visited_at")
+        }
+        for flat in chunk:
+            v = found.get(flat.pk)
+            flat.latest = v["outcome"] if v else None  # type: ignore[attr-defined]
+            flat.last_at = v["visited_at"] if v else None  # type: ignore[attr-defined]
+    return rows
 
 
 def reach_state(latest: str | None) -> str:

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -129,7 +129,7 @@ def missed(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(
         selectors.not_reached(user=request.user, round_=round_, state=state), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = selectors.with_latest(round_, page.object_list)
     return render(
         request,
         "sweeps/missed.html",
@@ -142,6 +142,8 @@ def missed(request: HttpRequest, pk: int) -> HttpResponse:
             "heads": visit_selectors.heads_of([r.pk for r in rows]),
             "tally": visit_selectors.coverage(user=request.user, round_=round_),
             "is_sweep": round_.kind == "sweep",
+            # where a sweep visit returns to (computed once, not per household)
+            "back": urlencode({"next": request.get_full_path()}),
         },
     )
 
@@ -422,7 +424,7 @@ def station_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     view = selectors.station_view(user=request.user, round_=round_)
     content = export.workbook(
-        view, selectors.not_reached(user=request.user, round_=round_).iterator(chunk_size=2000)
+        view, selectors.with_latest(round_, selectors.not_reached(user=request.user, round_=round_))
     )
     response = HttpResponse(
         content,

@@ -67,3 +67,41 @@ def test_officer_checks_a_person_in_one_tap_on_the_phone(
     page.wait_for_selector("[data-state=active] .btn-success.disabled")
     assert DailyCheck.objects.count() == before + 1
     page.screenshot(path=str(screenshot_dir / "360-sweeps-05-checked.png"), full_page=True)
+    page.locator("[data-state=active] a.fw-semibold").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".day-cell.day-missed").count() == 3
+    assert page.locator(".day-cell.day-checked").count() == 4
+    page.screenshot(path=str(screenshot_dir / "360-sweeps-08-observation.png"), full_page=True)
+
+
+def test_officer_logs_a_sweep_visit_with_answers_on_the_phone(
+    browser: Any, live_server: Any, demo_password: str, screenshot_dir: Any
+) -> None:
+    from beatbook.sweeps.models import Answer
+    from beatbook.visits.models import Visit
+
+    sweep = demo.find_sweep()
+    assert sweep is not None
+    base = live_server.url
+    page = new_page(browser, 360, height=780)
+    log_in(page, base, "officer-b", demo_password)
+    page.goto(f"{base}{reverse('sweeps:missed', args=[sweep.pk])}?state=not_yet")
+    page.wait_for_load_state("networkidle")
+    chip = page.locator("a.flat-chip").first
+    flat_id = int(chip.get_attribute("data-flat") or 0)
+    chip.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(screenshot_dir / "360-sweeps-06-visit-form.png"), full_page=True)
+    # "visited" is preselected; "nothing to report" answers every question: 3 taps in all
+    page.locator("[data-all-normal]").click()
+    page.locator("button[type=submit]", has_text="保存").click()
+    page.wait_for_load_state("networkidle")
+    visit = Visit.objects.get(flat_id=flat_id, round=sweep)
+    assert visit.outcome == "visited"
+    people = Answer.objects.filter(visit=visit, resident__isnull=False)
+    assert people.exists() and not people.filter(value=True).exists()
+    assert set(people.values_list("value", flat=True)) <= {False, "未外出"}
+    # back on the filtered list it came from
+    assert page.url.endswith("?state=not_yet")
+    assert page.locator(f"a.flat-chip[data-flat='{flat_id}']").count() == 0
+    page.screenshot(path=str(screenshot_dir / "360-sweeps-07-after-visit.png"))

@@ -77,7 +77,9 @@ def test_not_reached_states_and_vacancy(world: Any, sweep: Any) -> None:
     _visit(world, moved, sweep, dt.datetime(2026, 3, 1, 3, tzinfo=UTC), Outcome.MOVED)
     rows = {
         f.pk: selectors.reach_state(f.latest)
-        for f in selectors.not_reached(user=world.officer_a, round_=sweep)
+        for f in selectors.with_latest(
+            sweep, selectors.not_reached(user=world.officer_a, round_=sweep)
+        )
     }
     # flat_a never tried; the vacant flat and the household that moved away are not listed
     assert rows == {world.flat_a.pk: "not_yet", tried.pk: "tried"}
