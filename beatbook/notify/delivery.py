@@ -15,8 +15,10 @@ import requests
 
 from beatbook.notify import robots, rules
 
-#: seconds to wait for a receiver
-TIMEOUT = 10.0
+#: seconds to wait for a receiver to accept the connection, then to answer: a
+#: hanging receiver holds up the worker's loop for at most this long (jobs of
+#: one run are sent in parallel), and fails the attempt
+TIMEOUT = (3.05, 5.0)
 #: seconds a push service keeps an undelivered message (phone offline): an
 #: alert older than this is no longer worth a buzz
 PUSH_TTL = 600
