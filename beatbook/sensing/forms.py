@@ -13,9 +13,9 @@ from beatbook.sensing.models import DeviceKind, EventType, GatewayKind, PlaceLev
 
 class DeviceForm(BootstrapForm):
     key = forms.CharField(
-        label=_("Key"), max_length=100, help_text=_("Unique; its MQTT topic segment.")
+        label=_("Device key"), max_length=100, help_text=_("Unique; its MQTT topic segment.")
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=DeviceKind.choices)
+    kind = forms.ChoiceField(label=_("Device kind"), choices=DeviceKind.choices)
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
     level = forms.ChoiceField(label=_("Placed on"), choices=PlaceLevel.choices)
     address = forms.CharField(
@@ -50,7 +50,7 @@ class DeviceForm(BootstrapForm):
 class GatewayForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     compound = forms.TypedChoiceField(label=_("Compound"), coerce=int)
-    kind = forms.ChoiceField(label=_("Kind"), choices=GatewayKind.choices)
+    kind = forms.ChoiceField(label=_("Gateway kind"), choices=GatewayKind.choices)
 
     def __init__(self, *args: Any, compounds: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
