@@ -270,17 +270,32 @@ def test_truncate_and_join_respect_utf8_bytes() -> None:
 # --- Web Push -------------------------------------------------------------------
 
 
+AUTH_SECRET = b"0123456789abcdef"
+BROWSER_KEY: dict[str, Any] = {}
+
+
 def browser_keys() -> tuple[str, str]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
+    BROWSER_KEY["key"] = key
     raw = key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     p256dh = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    auth = base64.urlsafe_b64encode(b"0123456789abcdef").decode().rstrip("=")
+    auth = base64.urlsafe_b64encode(AUTH_SECRET).decode().rstrip("=")
     return p256dh, auth
+
+
+def decrypt_push(body: bytes) -> dict[str, Any]:
+    """What the browser would read (RFC 8291, aes128gcm)."""
+    import http_ece
+
+    plain = http_ece.decrypt(
+        body, private_key=BROWSER_KEY["key"], auth_secret=AUTH_SECRET, version="aes128gcm"
+    )
+    return json.loads(plain)
 
 
 def subscribe(world: Any, rx: Receiver, name: str = "sub1") -> PushSubscription:
@@ -302,6 +317,12 @@ def test_web_push_sent_with_vapid_urgency_and_ttl(world: Any, rx: Receiver) -> N
     assert int(headers["ttl"]) > 0
     assert headers["content-encoding"] == "aes128gcm"
     assert headers["authorization"].startswith("vapid t=")
+    from beatbook.notify.push import vapid_keys
+
+    assert f"k={vapid_keys()[1]}" in headers["authorization"]  # our VAPID public key
+    shown = decrypt_push(request.body)
+    assert shown["title"] == "高空抛物 #1" and shown["url"] == "/alerts/1/"
+    assert shown["tag"].startswith("page-")
     message = OutboxMessage.objects.get(kind="webpush")
     assert message.status == Status.SENT
     told = selectors.pages_for("alert", [1])[1].told
