@@ -1,9 +1,17 @@
 """Every write of the notify app: pages and their escalation, channels, the outbox.
 
-The alerts app calls ``page_open`` when an alert is raised, ``page_acknowledge``
-when an officer acknowledges it and ``page_close`` when it is cleared; the
-worker (``beatbook.notify.worker.run_once``) calls ``escalate_due`` and sends
-the outbox.
+The alerts app calls ``page_open`` (or ``pages_open`` for many at once) when an
+alert is raised, ``page_acknowledge`` when an officer acknowledges it and
+``page_close`` when it is cleared; the worker (``beatbook.notify.worker.run_once``)
+calls ``escalate_due`` and sends the outbox (``beatbook.notify.outbox``).
+
+Who is told: step 0 the officers of the beat covering the building (or the
+compound) and the building's heads; unacknowledged after the station policy's
+delays (default 1, 3 and 5 minutes): step 1 the station's duty officer, step 3
+the station's chiefs, step 5 a response breach (everyone told so far learns
+it). Each person is told in the app (``live.publish``) and by Web Push on each
+of their devices; the station's group channels (webhook, WeCom, DingTalk) get
+every step from their ``from_step`` on, with the people told.
 """
 
 from __future__ import annotations
@@ -148,17 +156,6 @@ def _people(qs: QuerySet[Any], *extra: str) -> list[tuple[Person, tuple[Any, ...
         (Person(*row[:4]), tuple(row[4:]))
         for row in qs.filter(is_active=True).values_list(*_PERSON, *extra).distinct()
     ]
-
-
-def assigned_users(*, building_id: int | None, compound_id: int | None) -> list[User]:
-    """Step 0: the officers of the beat covering the place and the building's heads."""
-    q = Q(pk__in=[])
-    if building_id is not None:
-        q |= Q(role=Role.OFFICER, beats__communities__compounds__buildings=building_id)
-        q |= Q(role=Role.BUILDING_HEAD, head_of_buildings=building_id)
-    elif compound_id is not None:
-        q |= Q(role=Role.OFFICER, beats__communities__compounds=compound_id)
-    return list(User.objects.filter(q, is_active=True).distinct().order_by("pk"))
 
 
 def _assigned(pages: Sequence[Page]) -> dict[int, list[Person]]:
