@@ -186,3 +186,64 @@ def _subscribed(process: Any) -> bool:
     if process.poll() is not None:
         raise AssertionError(process.seen())
     return "MQTT intake subscribed" in process.seen()
+
+
+@pytest.mark.mqtt
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_share_the_subscription(
+    world: Any, broker: tuple[str, int], tmp_path: Path
+) -> None:
+    """Two worker processes in one shared-subscription group split the
+    messages; every event is stored once (on PostgreSQL, the production
+    multi-worker setup, and on SQLite, where writers queue)."""
+    host, port = broker
+    prefix = unique("bbtest")
+    gateway, token = make_gateway(compound=world.compound_b)
+    cams = [
+        make_device(place=world.building_b, kind="camera", gateway=gateway, channel=n)[0]
+        for n in range(1, 21)
+    ]
+    db = WorkerDatabase(tmp_path)
+    ids = [unique("test-pair") for _ in range(2)]
+    workers = [
+        start_worker(db, "--client-id", cid, "--topic-prefix", prefix, "--jobs", "") for cid in ids
+    ]
+    pub = publisher(host, port)
+    total = 400
+    try:
+        for w in workers:
+            assert wait_for(lambda w=w: _subscribed(w), 60), w.seen()
+        publish_all(
+            pub,
+            [
+                (
+                    topic_for(gateway.name, prefix),
+                    {
+                        "token": token,
+                        "events": [
+                            {"device": cams[i % 20].key, "msg_id": f"{i}-{n}", "type": "VMD"}
+                            for n in range(5)
+                        ],
+                    },
+                )
+                for i in range(total)
+            ],
+        )
+        assert wait_for(lambda: db.count_events() >= total * 5, 90), db.count_events()
+        outputs = []
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+            outputs.append(w.finish())
+    finally:
+        pub.disconnect()
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait(5)
+        for cid in ids:
+            drop_session(host, port, cid)
+    assert db.count_events() == total * 5
+    stats = [json.loads(o.rsplit("worker stopped: ", 1)[1].splitlines()[0]) for o in outputs]
+    assert sum(s["messages"] for s in stats) == total
+    assert all(s["messages"] > 0 for s in stats), stats  # both took a share
+    assert sum(s["duplicates"] for s in stats) == 0
