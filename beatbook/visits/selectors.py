@@ -10,7 +10,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import (
     Case,
-    Exists,
     F,
     IntegerField,
     Max,
@@ -349,7 +348,7 @@ def care_lapsed(*, user: Any, now: dt.datetime | None = None) -> list[Household]
 
 def pending_households(*, user: Any, round_: Round) -> QuerySet[Flat]:
     """Households of the round not yet visited (never tried, or nobody home),
-    in stairs order; ``tried`` says someone already knocked."""
+    in stairs order (``mark_tried`` says which of a page were knocked at)."""
     in_round = Visit.objects.current().filter(round_id=round_.pk)
     done = in_round.filter(outcome=Outcome.VISITED).values("flat_id")
     closed_by_latest = (
@@ -369,9 +368,22 @@ def pending_households(*, user: Any, round_: Round) -> QuerySet[Flat]:
         .exclude(id__in=done)
         .exclude(id__in=closed_by_latest)
         .select_related("building__compound", "entrance")
-        .annotate(tried=Exists(in_round.filter(flat_id=OuterRef("pk"))))
         .order_by(*STAIRS)
     )
+
+
+def mark_tried(round_: Round, flats: list[Flat]) -> list[Flat]:
+    """Set ``tried`` on these households of the round: someone knocked and
+    nobody was home. One query for a page of rows (computing it inside the
+    list's query would evaluate it for every pending household before sorting)."""
+    knocked = set(
+        Visit.objects.current()
+        .filter(round_id=round_.pk, flat_id__in=[f.pk for f in flats])
+        .values_list("flat_id", flat=True)
+    )
+    for flat in flats:
+        flat.tried = flat.pk in knocked  # type: ignore[attr-defined]
+    return flats
 
 
 @dataclass
@@ -504,7 +516,8 @@ def tonight_plan(
         for round_ in rounds:
             if len(stops) >= limit:
                 break
-            for flat in pending_households(user=user, round_=round_)[: limit + len(taken)]:
+            candidates = list(pending_households(user=user, round_=round_)[: limit + len(taken)])
+            for flat in mark_tried(round_, candidates):
                 take(PlanStop(flat=flat, reason="round", detail=round_, due=round_.due_date))
     by_building: dict[int, PlanBuilding] = {}
     for stop in sorted(

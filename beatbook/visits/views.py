@@ -71,6 +71,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     work = selectors.worklist(user=request.user, round_id=request.GET.get("round"))
     page = _paginate(request, work.pending, WORKLIST_PAGE) if work.pending is not None else None
     rows = list(page.object_list) if page is not None else []
+    if work.round is not None:
+        selectors.mark_tried(work.round, rows)
     flat_ids = (
         [r.pk for r in rows] + [h.flat_id for h in work.care] + [f.flat_id for f in work.followups]
     )

@@ -171,7 +171,7 @@ def test_worklist(world: Any, round_a: Round) -> None:
     assert [x.pk for x in work.followups] == [overdue.pk, later.pk]
     assert [h.flat_id for h in work.care] == [world.flat_a.pk]  # `done` was visited just now
     assert work.round == round_a
-    pending = list(work.pending)
+    pending = selectors.mark_tried(round_a, list(work.pending))
     assert [p.pk for p in pending] == [world.flat_a.pk, tried.pk]
     assert [p.tried for p in pending] == [False, True]
     assert selectors.worklist(user=world.officer_b, now=now).round is None
