@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from beatbook.alerts import rules
 from beatbook.core.scoping import scope_of
@@ -23,22 +23,22 @@ from beatbook.sensing.models import Device, Event, EventType, _place_q
 
 
 class RuleKind(models.TextChoices):
-    INSTANT = rules.INSTANT, _("Instant")
-    COUNT = rules.COUNT, _("Count in a window")
-    ABSENCE = rules.ABSENCE, _("No activity")
-    OFFLINE = rules.OFFLINE, _("Device offline")
+    INSTANT = rules.INSTANT, pgettext_lazy("alerts", "Instant")
+    COUNT = rules.COUNT, pgettext_lazy("alerts", "Count in a window")
+    ABSENCE = rules.ABSENCE, pgettext_lazy("alerts", "No activity")
+    OFFLINE = rules.OFFLINE, pgettext_lazy("alerts", "Device offline")
 
 
 class Severity(models.TextChoices):
-    LOW = rules.LOW, _("Low")
-    MEDIUM = rules.MEDIUM, _("Medium")
-    HIGH = rules.HIGH, _("High")
-    CRITICAL = rules.CRITICAL, _("Critical")
+    LOW = rules.LOW, pgettext_lazy("alerts", "Low")
+    MEDIUM = rules.MEDIUM, pgettext_lazy("alerts", "Medium")
+    HIGH = rules.HIGH, pgettext_lazy("alerts", "High")
+    CRITICAL = rules.CRITICAL, pgettext_lazy("alerts", "Critical")
 
 
 class AlertState(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    CLEARED = "cleared", _("Cleared")
+    ACTIVE = "active", pgettext_lazy("alerts", "Active")
+    CLEARED = "cleared", pgettext_lazy("alerts", "Cleared")
 
 
 def subject_of(*, device_id: int, person_id: int | None, rule: str) -> str:
@@ -64,11 +64,14 @@ class Alert(models.Model):
     """An alert: what happened, where, about whom, and what was done about it."""
 
     device = models.ForeignKey(
-        Device, verbose_name=_("device"), on_delete=models.PROTECT, related_name="alerts"
+        Device,
+        verbose_name=pgettext_lazy("alerts", "device"),
+        on_delete=models.PROTECT,
+        related_name="alerts",
     )
     person = models.ForeignKey(
         Resident,
-        verbose_name=_("person"),
+        verbose_name=pgettext_lazy("alerts", "person"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -76,39 +79,50 @@ class Alert(models.Model):
     )
     #: 'p<resident id>' or 'd<device id>' (see subject_of)
     subject = models.CharField(max_length=24, editable=False)
-    rule = models.CharField(_("rule"), max_length=10, choices=RuleKind.choices)
-    event_type = models.CharField(_("event type"), max_length=20, choices=EventType.choices)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
-    state = models.CharField(
-        _("state"), max_length=10, choices=AlertState.choices, default=AlertState.ACTIVE
+    rule = models.CharField(
+        pgettext_lazy("alerts", "rule"), max_length=10, choices=RuleKind.choices
     )
-    acknowledged = models.BooleanField(_("acknowledged"), default=False)
+    event_type = models.CharField(
+        pgettext_lazy("alerts", "event type"), max_length=20, choices=EventType.choices
+    )
+    severity = models.CharField(
+        pgettext_lazy("alerts", "severity"), max_length=10, choices=Severity.choices
+    )
+    state = models.CharField(
+        pgettext_lazy("alerts", "state"),
+        max_length=10,
+        choices=AlertState.choices,
+        default=AlertState.ACTIVE,
+    )
+    acknowledged = models.BooleanField(pgettext_lazy("alerts", "acknowledged"), default=False)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("acknowledged by"),
+        verbose_name=pgettext_lazy("alerts", "acknowledged by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    count = models.PositiveIntegerField(_("count"), default=1)
-    created_at = models.DateTimeField(_("raised at"), db_index=True)
-    last_seen_at = models.DateTimeField(_("last seen"))
-    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(
+        pgettext_lazy("alerts", "acknowledged at"), null=True, blank=True
+    )
+    count = models.PositiveIntegerField(pgettext_lazy("alerts", "count"), default=1)
+    created_at = models.DateTimeField(pgettext_lazy("alerts", "raised at"), db_index=True)
+    last_seen_at = models.DateTimeField(pgettext_lazy("alerts", "last seen"))
+    cleared_at = models.DateTimeField(pgettext_lazy("alerts", "cleared at"), null=True, blank=True)
     #: None with cleared_at set: cleared by itself (the device was heard again)
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("cleared by"),
+        verbose_name=pgettext_lazy("alerts", "cleared by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     #: 处置结果: what was done, required when an officer clears the alert
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(pgettext_lazy("alerts", "outcome"), blank=True)
     #: a timer alert that fired after its deadline because no worker was running
-    late = models.BooleanField(_("late"), default=False)
+    late = models.BooleanField(pgettext_lazy("alerts", "late"), default=False)
     first_event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -124,8 +138,8 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = _("alert")
-        verbose_name_plural = _("alerts")
+        verbose_name = pgettext_lazy("alerts", "alert")
+        verbose_name_plural = pgettext_lazy("alerts", "alerts")
         constraints = [
             models.UniqueConstraint(
                 fields=["subject", "rule", "event_type"],
@@ -140,7 +154,16 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_rule_display()} · {self.get_event_type_display()} · {self.device_id}"
+        return f"{self.headline} · {self.device_id}"
+
+    @property
+    def headline(self) -> str:
+        """What happened, in a few words (the event type, or what a timer saw)."""
+        if self.rule == rules.ABSENCE:
+            return str(pgettext_lazy("alerts", "No door or motion activity"))
+        if self.rule == rules.OFFLINE:
+            return str(pgettext_lazy("alerts", "Device offline"))
+        return str(self.get_event_type_display())
 
 
 class DeviceTimer(models.Model):
@@ -193,16 +216,24 @@ class RuleSetting(models.Model):
     """An officer's adjustment of an event type's rule for one compound."""
 
     compound = models.ForeignKey(
-        Compound, verbose_name=_("compound"), on_delete=models.CASCADE, related_name="+"
+        Compound,
+        verbose_name=pgettext_lazy("alerts", "compound"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    event_type = models.CharField(_("event type"), max_length=20, choices=EventType.choices)
+    event_type = models.CharField(
+        pgettext_lazy("alerts", "event type"), max_length=20, choices=EventType.choices
+    )
     #: instant, count, or '' to switch the rule off in this compound
-    kind = models.CharField(_("rule"), max_length=10, blank=True)
+    kind = models.CharField(pgettext_lazy("alerts", "rule"), max_length=10, blank=True)
     severity = models.CharField(
-        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+        pgettext_lazy("alerts", "severity"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.MEDIUM,
     )
-    threshold = models.PositiveIntegerField(_("threshold"), default=1)
-    window = models.DurationField(_("window"), null=True, blank=True)
+    threshold = models.PositiveIntegerField(pgettext_lazy("alerts", "threshold"), default=1)
+    window = models.DurationField(pgettext_lazy("alerts", "window"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -236,13 +267,18 @@ class Silence(models.Model):
     """A device muted for a period, for one rule or all (maintenance, resident away)."""
 
     device = models.ForeignKey(
-        Device, verbose_name=_("device"), on_delete=models.CASCADE, related_name="silences"
+        Device,
+        verbose_name=pgettext_lazy("alerts", "device"),
+        on_delete=models.CASCADE,
+        related_name="silences",
     )
     #: one rule kind, or '' for every rule of the device
-    rule = models.CharField(_("rule"), max_length=10, choices=RuleKind.choices, blank=True)
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"))
-    reason = models.CharField(_("reason"), max_length=200)
+    rule = models.CharField(
+        pgettext_lazy("alerts", "rule"), max_length=10, choices=RuleKind.choices, blank=True
+    )
+    starts_at = models.DateTimeField(pgettext_lazy("alerts", "from"))
+    ends_at = models.DateTimeField(pgettext_lazy("alerts", "until"))
+    reason = models.CharField(pgettext_lazy("alerts", "reason"), max_length=200)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from beatbook.alerts.models import Alert, AlertState
 from beatbook.notify import services as notify
@@ -26,13 +26,18 @@ SUBJECT_TYPE = "alert"
 
 
 def title_of(alert: Alert) -> str:
-    return f"{alert.get_event_type_display()} · {alert.get_rule_display()}"
+    if alert.rule == "count":
+        return pgettext("alerts", "%(what)s (%(n)s times)") % {
+            "what": alert.headline,
+            "n": alert.count,
+        }
+    return alert.headline
 
 
 def body_of(alert: Alert) -> str:
     device = alert.device
     where = device.address or str(device.compound)
-    return _("%(where)s (device %(key)s)") % {"where": where, "key": device.key}
+    return pgettext("alerts", "%(where)s (device %(key)s)") % {"where": where, "key": device.key}
 
 
 def sync(*, ids: Sequence[int] | None = None, limit: int = 500) -> int:

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 
 from beatbook.alerts.models import Alert, AlertState
 from beatbook.alerts.paging import SUBJECT_TYPE
+from beatbook.alerts.rules import ABSENCE, ACTIVITY_TYPES
 from beatbook.core import audit
 from beatbook.core.shortcuts import get_visible_or_404
 from beatbook.notify.selectors import PageInfo, pages_for
@@ -60,6 +61,8 @@ class AlertDetail:
     household: list[Resident] = field(default_factory=list)
     last_visit: Any = None
     events: list[Event] = field(default_factory=list)
+    #: the device's latest door or motion event (for absence alerts)
+    last_activity: Event | None = None
 
 
 def _last_visit(flat_id: int) -> Any:
@@ -112,6 +115,11 @@ def alert_detail(*, user: Any, pk: Any) -> AlertDetail:
         .order_by("-received_at", "-id")[:LAST_EVENTS]
     )
     page = pages_of([alert]).get(alert.pk)
+    last_activity = None
+    if alert.rule == ABSENCE:
+        last_activity = (
+            events_qs.filter(type__in=sorted(ACTIVITY_TYPES)).order_by("-received_at").first()
+        )
     return AlertDetail(
         alert=alert,
         page=page,
@@ -119,6 +127,7 @@ def alert_detail(*, user: Any, pk: Any) -> AlertDetail:
         household=household,
         last_visit=last_visit,
         events=events,
+        last_activity=last_activity,
     )
 
 

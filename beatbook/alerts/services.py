@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from beatbook.alerts import paging
 from beatbook.alerts.models import Alert, AlertState
@@ -23,11 +23,11 @@ NOTE_MAX = 2000
 def _lock_visible(actor: Any, alert: Alert) -> Alert:
     """The alert, locked, if the actor may act on it (sees it)."""
     if not scope_of(actor).sees_residents:
-        raise PermissionDenied(_("Your role cannot act on alerts."))
+        raise PermissionDenied(pgettext("alerts", "Your role cannot act on alerts."))
     locked = Alert.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=alert.pk)
     found = locked.first()
     if found is None:
-        raise PermissionDenied(_("This alert is outside your jurisdiction."))
+        raise PermissionDenied(pgettext("alerts", "This alert is outside your jurisdiction."))
     return found
 
 
@@ -66,15 +66,20 @@ def alert_clear(*, actor: Any, alert: Alert, note: str, now: dt.datetime | None 
     now = now or timezone.now()
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": _("Say what was done (the outcome).")}, code="required")
+        raise ValidationError(
+            {"note": pgettext("alerts", "Say what was done (the outcome).")}, code="required"
+        )
     if len(note) > NOTE_MAX:
         raise ValidationError(
-            {"note": _("At most %(n)s characters.") % {"n": NOTE_MAX}}, code="max_length"
+            {"note": pgettext("alerts", "At most %(n)s characters.") % {"n": NOTE_MAX}},
+            code="max_length",
         )
     with transaction.atomic():
         alert = _lock_visible(actor, alert)
         if alert.state == AlertState.CLEARED:
-            raise ValidationError(_("This alert is already cleared."), code="cleared")
+            raise ValidationError(
+                pgettext("alerts", "This alert is already cleared."), code="cleared"
+            )
         fields = ["state", "cleared_at", "cleared_by", "outcome", "page_pending"]
         if not alert.acknowledged:
             alert.acknowledged = True

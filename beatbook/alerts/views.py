@@ -16,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from beatbook.alerts import selectors, services
@@ -32,7 +31,7 @@ PHONE_LIMIT = 30
 
 class ClearForm(BootstrapForm):
     note = forms.CharField(
-        label=gettext_lazy("Outcome"),
+        label=pgettext_lazy("alerts", "Outcome"),
         max_length=services.NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -44,7 +43,7 @@ def _flag(request: HttpRequest, name: str) -> bool | None:
 
 
 def _crumbs(*extra: tuple[str, str | None]) -> list[tuple[str, str | None]]:
-    return [(_("Alerts"), reverse("alerts:alert-list")), *extra]
+    return [(pgettext("alerts", "Alerts"), reverse("alerts:alert-list")), *extra]
 
 
 @login_required
@@ -62,7 +61,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "state": state,
             "acknowledged": request.GET.get("acknowledged", ""),
             "states": AlertState.choices,
-            "breadcrumbs": [(_("Alerts"), None)],
+            "breadcrumbs": [(pgettext("alerts", "Alerts"), None)],
         },
     )
 
@@ -103,7 +102,7 @@ def alert_ack(request: HttpRequest, pk: int) -> HttpResponse:
         return phone_cards(request)
     if _wants_json(request):
         return JsonResponse({"id": alert.pk, "acknowledged": True})
-    messages.success(request, _("Alert acknowledged."))
+    messages.success(request, pgettext("alerts", "Alert acknowledged."))
     return redirect(_back(request, reverse("alerts:alert-detail", args=[alert.pk])))
 
 
@@ -118,7 +117,7 @@ def alert_clear(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Alert cleared."))
+            messages.success(request, pgettext("alerts", "Alert cleared."))
             return redirect(reverse("alerts:alert-detail", args=[alert.pk]))
     detail = selectors.alert_detail(user=request.user, pk=pk)
     return render(
@@ -169,7 +168,9 @@ def response_times(request: HttpRequest) -> HttpResponse:
     from beatbook.notify.selectors import response_times as times_of
 
     if scope_of(request.user).role != "chief":
-        raise PermissionDenied(_("Response times are reported to the station chief."))
+        raise PermissionDenied(
+            pgettext("alerts", "Response times are reported to the station chief.")
+        )
     text = request.GET.get("days", "")
     days = min(max(int(text), 1), 366) if text.isdigit() else 30
     since = timezone.now() - dt.timedelta(days=days)
@@ -179,7 +180,7 @@ def response_times(request: HttpRequest) -> HttpResponse:
         {
             "times": times_of(request.user, since=since),
             "days": days,
-            "breadcrumbs": _crumbs((_("Response times"), None)),
+            "breadcrumbs": _crumbs((pgettext("alerts", "Response times"), None)),
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -29,12 +29,12 @@ def seconds(value: float | dt.timedelta | None) -> str:
         return "—"
     total = int(value.total_seconds() if isinstance(value, dt.timedelta) else value)
     if total < 60:
-        return _("%(s)ss") % {"s": total}
+        return pgettext("alerts", "%(s)ss") % {"s": total}
     minutes, secs = divmod(total, 60)
     if minutes < 60:
-        return _("%(m)sm %(s)02ds") % {"m": minutes, "s": secs}
+        return pgettext("alerts", "%(m)sm %(s)02ds") % {"m": minutes, "s": secs}
     hours, minutes = divmod(minutes, 60)
-    return _("%(h)sh %(m)02dm") % {"h": hours, "m": minutes}
+    return pgettext("alerts", "%(h)sh %(m)02dm") % {"h": hours, "m": minutes}
 
 
 @register.simple_tag
