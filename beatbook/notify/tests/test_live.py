@@ -150,3 +150,51 @@ def test_stream_every_role_gets_only_its_own(world: Any, client: Any) -> None:
                 break
         finish(response)
         assert [e["title"] for e in events(chunks)] == [f"for {role}"], role
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stream_under_uvicorn(world: Any, client: Any) -> None:
+    """The real server (``beatbook serve`` is uvicorn): an open stream gets a
+    message published after it connected."""
+    import http.client
+    import threading
+    import time
+
+    import uvicorn
+
+    from beatbook.asgi import application
+
+    client.force_login(world.officer_a)
+    session = client.cookies["sessionid"].value
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=0, lifespan="off", log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request(
+            "GET", reverse("notify:live-stream"), headers={"Cookie": f"sessionid={session}"}
+        )
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.getheader("Content-Type").startswith("text/event-stream")
+        first = response.readline().decode()
+        assert first.startswith("retry:")
+        time.sleep(0.3)  # the poller has its watermark
+        live.publish([world.officer_b.pk], {"title": "not for a"})
+        live.publish([world.officer_a.pk], {"title": "来自服务器"})
+        data = ""
+        while not data:
+            line = response.readline().decode()
+            if line.startswith("data: "):
+                data = line[6:]
+        assert json.loads(data)["title"] == "来自服务器"
+        conn.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
