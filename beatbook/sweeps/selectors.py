@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +20,7 @@ from django.db.models import (
     QuerySet,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -235,23 +235,18 @@ def group_by_stairs(flats: list[Flat]) -> list[FloorGroup]:
 
 
 def reached_by_day(*, user: Any, round_: Round) -> dict[dt.date, int]:
-    """Households first found at home per Asia/Shanghai day (one query)."""
-    in_round = Visit.objects.visible_to(user).current().filter(round_id=round_.pk)
-    earlier = Visit.objects.current().filter(
-        round_id=round_.pk,
-        flat_id=OuterRef("flat_id"),
-        outcome=Outcome.VISITED,
-        visited_at__lt=OuterRef("visited_at"),
+    """Households first found at home per Asia/Shanghai day: one query for
+    each household's first "visited" time, counted by day here."""
+    firsts = (
+        Visit.objects.visible_to(user)
+        .current()
+        .filter(round_id=round_.pk, outcome=Outcome.VISITED)
+        .order_by()
+        .values("flat_id")
+        .annotate(first=Min("visited_at"))
+        .values_list("first", flat=True)
     )
-    rows = (
-        in_round.filter(outcome=Outcome.VISITED)
-        .exclude(Exists(earlier))
-        .annotate(day=TruncDate("visited_at", tzinfo=days.ZONE))
-        .values("day")
-        .annotate(n=Count("flat_id", distinct=True))
-        .order_by("day")
-    )
-    return {r["day"]: r["n"] for r in rows}
+    return dict(Counter(days.local_date(t) for t in firsts))
 
 
 def daily_progress(
