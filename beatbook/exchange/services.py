@@ -587,11 +587,17 @@ def _registered_numbers(numbers: list[str]) -> set[str]:
     with connection.cursor() as cursor:
         for i in range(0, len(numbers), 5000):
             batch = numbers[i : i + 5000]
-            marks = ", ".join(["%s"] * len(batch))
-            cursor.execute(
-                f"SELECT id_number FROM {table} WHERE id_number IN ({marks})",  # noqa: S608
-                batch,
-            )
+            if connection.vendor == "postgresql":  # one array parameter: planned once, fast
+                cursor.execute(
+                    f"SELECT id_number FROM {table} WHERE id_number = ANY(%s)",  # noqa: S608
+                    [batch],
+                )
+            else:
+                marks = ", ".join(["%s"] * len(batch))
+                cursor.execute(
+                    f"SELECT id_number FROM {table} WHERE id_number IN ({marks})",  # noqa: S608
+                    batch,
+                )
             found.update(number for (number,) in cursor.fetchall())
     return found
 
