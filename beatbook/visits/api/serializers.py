@@ -11,9 +11,18 @@ from rest_framework import serializers
 
 from beatbook.registry import selectors as registry_selectors
 from beatbook.registry.api.serializers import VisibleRelatedField
-from beatbook.registry.models import Flat, Resident
+from beatbook.registry.models import Beat, Building, Community, Compound, Flat, Resident
 from beatbook.visits import rules, selectors
-from beatbook.visits.models import FollowUp, Outcome, Round, Visit, VisitTag
+from beatbook.visits.models import (
+    FollowUp,
+    Outcome,
+    Round,
+    RoundKind,
+    RoundScope,
+    RoundStatus,
+    Visit,
+    VisitTag,
+)
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -41,6 +50,28 @@ class RoundSerializer(serializers.ModelSerializer):
 
     def get_buildings(self, obj: Round) -> list[int]:
         return [b.pk for b in obj.buildings.all()]
+
+
+class RoundCreateSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=RoundKind.choices, default=RoundKind.ROUTINE)
+    scope = serializers.ChoiceField(choices=RoundScope.choices)
+    beat = VisibleRelatedField(Beat, registry_selectors.beat_list, required=False, allow_null=True)
+    community = VisibleRelatedField(
+        Community, registry_selectors.community_list, required=False, allow_null=True
+    )
+    compound = VisibleRelatedField(
+        Compound, registry_selectors.compound_list, required=False, allow_null=True
+    )
+    buildings = VisibleRelatedField(
+        Building, registry_selectors.building_list, many=True, required=False
+    )
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    household_due_date = serializers.DateField(required=False, allow_null=True)
+    daily_target = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    status = serializers.ChoiceField(choices=RoundStatus.choices, default=RoundStatus.ACTIVE)
+    notes = serializers.CharField(required=False, allow_blank=True)
 
 
 class CoverageSerializer(serializers.Serializer):

@@ -31,6 +31,18 @@ class RoundViewSet(SelectorViewSet):
     selector = staticmethod(selectors.round_list)
 
     @extend_schema(
+        request=s.RoundCreateSerializer,
+        responses={201: s.RoundSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A new round; every building in its scope must be in your jurisdiction."""
+        data = self.parse(s.RoundCreateSerializer)
+        data = {k: v for k, v in data.items() if v is not None}
+        return self.respond(
+            services.round_create(actor=request.user, **data), status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
         parameters=[
             OpenApiParameter(level, OpenApiTypes.INT, description=f"Coverage in this {level} only.")
             for level in selectors.LEVELS

@@ -205,3 +205,27 @@ def test_rounds_api(world: Any, round_a: Round, round_b: Round) -> None:
 
 def test_outcome_values_match_the_issue() -> None:
     assert set(Outcome.values) == {"visited", "nobody_home", "refused", "vacant", "moved"}
+
+
+def test_create_round(world: Any) -> None:
+    today = timezone.localdate()
+    body = {
+        "name": "专项排查",
+        "kind": "sweep",
+        "scope": "community",
+        "community": world.community_a.pk,
+        "start_date": today.isoformat(),
+        "end_date": (today + dt.timedelta(days=6)).isoformat(),
+        "daily_target": 200,
+    }
+    response = login(world.officer_a).post(f"{API}/rounds/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["daily_target"] == 200 and response.json()["kind"] == "sweep"
+    # another beat's community is not even there; the head may not cover a whole beat
+    assert login(world.officer_b).post(f"{API}/rounds/", body, format="json").status_code == 400
+    beat_wide = {**body, "scope": "beat", "beat": world.beat_b.pk}
+    del beat_wide["community"]
+    assert login(world.head).post(f"{API}/rounds/", beat_wide, format="json").status_code == 403
+    buildings = {**body, "scope": "buildings", "buildings": [world.building_b2.pk]}
+    del buildings["community"]
+    assert login(world.head).post(f"{API}/rounds/", buildings, format="json").status_code == 201
