@@ -21,10 +21,12 @@ tiers run only while the page is not full.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connections
 from django.db.models import BigIntegerField, F, Func, Q, QuerySet
 from django.urls import reverse
 
@@ -74,13 +76,33 @@ class SearchPage:
 # --- conditions -------------------------------------------------------------------
 
 
+@functools.cache
+def _code_point_order(alias: str = "default") -> bool:
+    """Whether the database compares text in code point order (SQLite; PostgreSQL
+    under the C, POSIX or C.UTF-8 collations): then a prefix is exactly an
+    index range."""
+    connection = connections[alias]
+    if connection.vendor == "sqlite":
+        return True
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        row = cursor.fetchone()
+    return bool(row) and str(row[0]).split(".")[0].upper() in ("C", "POSIX")
+
+
 def _prefix_q(field: str, prefix: str) -> Q:
-    """``field`` starts with ``prefix``, written as an index range (which every
-    backend walks in order) besides the ``startswith`` that decides."""
-    q = Q(**{f"{field}__gte": prefix, f"{field}__startswith": prefix})
+    """``field`` starts with ``prefix``, written as an index range, which every
+    backend walks in key order. Under another collation a ``startswith`` is
+    added to decide (a planner then misjudges how many rows the range holds,
+    so it is left out where the range alone is exact)."""
+    q = Q(**{f"{field}__gte": prefix})
     upper = keys.prefix_upper_bound(prefix)
     if upper is not None:
         q &= Q(**{f"{field}__lt": upper})
+    if not _code_point_order():
+        q &= Q(**{f"{field}__startswith": prefix})
     return q
 
 
