@@ -8,14 +8,14 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Prefetch, QuerySet
 
-from beatbook.alerts.models import Alert, AlertState
+from beatbook.alerts.models import Alert, AlertState, RuleSetting, Silence
 from beatbook.alerts.paging import SUBJECT_TYPE
-from beatbook.alerts.rules import ABSENCE, ACTIVITY_TYPES
+from beatbook.alerts.rules import ABSENCE, ACTIVITY_TYPES, Rule, rulebook
 from beatbook.core import audit
 from beatbook.core.shortcuts import get_visible_or_404
 from beatbook.notify.selectors import PageInfo, pages_for
-from beatbook.registry.models import Resident
-from beatbook.sensing.models import Event, EventPicture
+from beatbook.registry.models import Compound, Resident
+from beatbook.sensing.models import Device, Event, EventPicture, EventType
 
 #: the last events shown on an alert's page
 LAST_EVENTS = 10
@@ -135,3 +135,45 @@ def picture_get(*, user: Any, pk: Any) -> EventPicture:
     """An event picture, when the user sees its device."""
     visible = Event.objects.visible_to(user)
     return get_visible_or_404(EventPicture.objects.filter(event__in=visible), pk)
+
+
+# --- silences and per-compound rules -------------------------------------------------
+
+
+def silence_list(*, user: Any, now: Any) -> QuerySet[Silence]:
+    """Silences in force or still to come, soonest ending first."""
+    return (
+        Silence.objects.visible_to(user)
+        .filter(ends_at__gt=now)
+        .select_related("device", "created_by")
+        .order_by("ends_at", "id")
+    )
+
+
+def silence_get(*, user: Any, pk: Any) -> Silence:
+    return get_visible_or_404(Silence.objects.visible_to(user), pk)
+
+
+def device_by_key(*, user: Any, key: str) -> Device | None:
+    return Device.objects.visible_to(user).select_related("compound").filter(key=key).first()
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    event_type: str
+    label: str
+    rule: Rule | None  # what applies in the compound (None: no alert)
+    adjusted: bool  # an officer changed the default here
+
+
+def compound_rules(*, user: Any, pk: Any) -> tuple[Compound, list[RuleRow]]:
+    """A visible compound's rule per event type: the default or its adjustment."""
+    compound = get_visible_or_404(Compound.objects.visible_to(user), pk)
+    overrides = {s.event_type: s.as_rule() for s in RuleSetting.objects.filter(compound=compound)}
+    book = rulebook(overrides)
+    rows = [
+        RuleRow(value, str(label), book.get(value), value in overrides)
+        for value, label in EventType.choices
+        if value not in ("heartbeat", "door_open", "door_close", "motion") or value in overrides
+    ]
+    return compound, rows

@@ -14,4 +14,7 @@ urlpatterns = [
     path("alerts/phone/cards/", views.phone_cards, name="phone-cards"),
     path("alerts/response-times/", views.response_times, name="response-times"),
     path("alerts/pictures/<int:pk>/", views.picture, name="picture"),
+    path("alerts/silences/", views.silence_list, name="silence-list"),
+    path("alerts/silences/<int:pk>/end/", views.silence_end, name="silence-end"),
+    path("alerts/rules/<int:pk>/", views.compound_rules, name="compound-rules"),
 ]

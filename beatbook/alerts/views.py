@@ -20,7 +20,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from beatbook.alerts import selectors, services
-from beatbook.alerts.models import AlertState
+from beatbook.alerts.models import AlertState, RuleKind
 from beatbook.core.forms import BootstrapForm, add_service_errors
 from beatbook.core.scoping import scope_of
 
@@ -191,3 +191,145 @@ def picture(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(bytes(pic.content), content_type=pic.content_type or "image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# --- silences ----------------------------------------------------------------------
+
+
+class SilenceForm(BootstrapForm):
+    device = forms.CharField(label=pgettext_lazy("alerts", "Device key"), max_length=100)
+    rule = forms.ChoiceField(
+        label=pgettext_lazy("alerts", "Rule"),
+        choices=[("", pgettext_lazy("alerts", "All rules")), *RuleKind.choices],
+        required=False,
+    )
+    hours = forms.IntegerField(
+        label=pgettext_lazy("alerts", "For how many hours"),
+        min_value=1,
+        max_value=31 * 24,
+        initial=24,
+    )
+    reason = forms.CharField(label=pgettext_lazy("alerts", "Reason"), max_length=200)
+
+
+@login_required
+def silence_list(request: HttpRequest) -> HttpResponse:
+    """Muted devices (maintenance, resident away), and muting one."""
+    now = timezone.now()
+    form = SilenceForm(request.POST or None, initial={"device": request.GET.get("device", "")})
+    if request.method == "POST" and form.is_valid():
+        device = selectors.device_by_key(user=request.user, key=form.cleaned_data["device"])
+        if device is None:
+            form.add_error("device", pgettext("alerts", "No such device in your jurisdiction."))
+        else:
+            try:
+                services.silence_create(
+                    actor=request.user,
+                    device=device,
+                    rule=form.cleaned_data["rule"],
+                    starts_at=now,
+                    ends_at=now + dt.timedelta(hours=form.cleaned_data["hours"]),
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, pgettext("alerts", "Device muted."))
+                return redirect(reverse("alerts:silence-list"))
+    silences = Paginator(selectors.silence_list(user=request.user, now=now), PAGE_SIZE)
+    return render(
+        request,
+        "alerts/silence_list.html",
+        {
+            "page": silences.get_page(request.GET.get("page")),
+            "form": form,
+            "now": now,
+            "breadcrumbs": _crumbs((pgettext("alerts", "Muted devices"), None)),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def silence_end(request: HttpRequest, pk: int) -> HttpResponse:
+    silence = selectors.silence_get(user=request.user, pk=pk)
+    services.silence_end(actor=request.user, silence=silence)
+    messages.success(request, pgettext("alerts", "The device alerts again."))
+    return redirect(reverse("alerts:silence-list"))
+
+
+# --- per-compound rules ---------------------------------------------------------------
+
+
+class RuleForm(BootstrapForm):
+    event_type = forms.ChoiceField(label=pgettext_lazy("alerts", "Event type"), choices=[])
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("alerts", "Rule"),
+        choices=[
+            ("default", pgettext_lazy("alerts", "Default")),
+            ("instant", pgettext_lazy("alerts", "Alert on every event")),
+            ("count", pgettext_lazy("alerts", "Alert after N events in a window")),
+            ("off", pgettext_lazy("alerts", "No alert")),
+        ],
+    )
+    severity = forms.ChoiceField(label=pgettext_lazy("alerts", "Severity"), choices=[])
+    threshold = forms.IntegerField(
+        label=pgettext_lazy("alerts", "N events"), min_value=1, max_value=1000, initial=5
+    )
+    window_minutes = forms.IntegerField(
+        label=pgettext_lazy("alerts", "Window (minutes)"),
+        min_value=1,
+        max_value=24 * 60,
+        initial=10,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from beatbook.alerts.models import Severity
+        from beatbook.sensing.models import EventType
+
+        super().__init__(*args, **kwargs)
+        self.fields["event_type"].choices = EventType.choices  # type: ignore[attr-defined]
+        self.fields["severity"].choices = Severity.choices  # type: ignore[attr-defined]
+        self.fields["severity"].initial = "medium"
+
+
+@login_required
+def compound_rules(request: HttpRequest, pk: int) -> HttpResponse:
+    """A compound's alert rules: the defaults and the officers' adjustments."""
+    compound, rows = selectors.compound_rules(user=request.user, pk=pk)
+    if not services.may_tune(request.user, compound.community_id):
+        raise PermissionDenied(
+            pgettext("alerts", "Only the beat's officers and the chief adjust its rules.")
+        )
+    form = RuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rule_setting_save(
+                actor=request.user,
+                compound=compound,
+                event_type=data["event_type"],
+                kind=data["kind"],
+                severity=data["severity"],
+                threshold=data["threshold"],
+                window=dt.timedelta(minutes=data["window_minutes"]),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, pgettext("alerts", "Rule saved."))
+            return redirect(reverse("alerts:compound-rules", args=[compound.pk]))
+    return render(
+        request,
+        "alerts/compound_rules.html",
+        {
+            "compound": compound,
+            "rows": rows,
+            "form": form,
+            "breadcrumbs": _crumbs((compound.name, None)),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

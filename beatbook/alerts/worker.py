@@ -19,7 +19,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -207,6 +207,9 @@ def _worth_writing(row: DeviceTimer, timer: rules.Timer) -> bool:
         return new != old
     return abs(new - old) > TIMER_SLACK
 
+
+#: a muted device's due timer is looked at again this often until the silence ends
+SILENCED_RECHECK = dt.timedelta(minutes=5)
 
 TIMER_FIELDS = ["last_seen_at", "last_activity_at", "absence_fired", "offline_fired", "next_due_at"]
 
@@ -539,8 +542,15 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                         subject_of(device_id=device.id, person_id=device.person_id, rule=rule)
                     )
             fires, timer = rules.due(timer, now)
+            muted = False
             for fire in fires:
                 if _is_silenced(silenced, device.id, fire.rule):
+                    # not fired: looked at again until the silence ends
+                    if fire.rule == rules.ABSENCE:
+                        timer = replace(timer, absence_fired=False)
+                    else:
+                        timer = replace(timer, offline_fired=False)
+                    muted = True
                     continue
                 hits.append(
                     rules.Hit(
@@ -561,6 +571,8 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                     )
                 )
             _store_timer(row, timer)
+            if muted:
+                row.next_due_at = now + SILENCED_RECHECK
         _bulk_set(DeviceTimer, rows, TIMER_FIELDS)
         created = _raise_or_fold(hits, devices, now)
         cleared_ids = _clear(clears, now)

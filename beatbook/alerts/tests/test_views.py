@@ -146,3 +146,108 @@ def test_pages_take_constant_queries(world: Any, name: str) -> None:
         make_alert(make_device(building=world.building_a), event_type="smoke")
         del i
     assert _queries(client, url) == small
+
+
+# --- silences and compound rules -------------------------------------------------------
+
+
+def test_silence_list_is_scoped_for_every_role(world: Any) -> None:
+    from beatbook.alerts.models import Silence
+
+    now = timezone.now()
+    muted = {}
+    for key, device in (
+        ("a", make_device(building=world.building_a, key="mute-a")),
+        ("b", make_device(building=world.building_b, key="mute-b")),
+        ("b2", make_device(flat=world.flat_b2, key="mute-b2")),
+    ):
+        muted[key] = Silence.objects.create(
+            device=device,
+            starts_at=now,
+            ends_at=now + dt.timedelta(hours=1),
+            reason="维修",
+            created_by=world.officer_a,
+        )
+    sees = {
+        "officer_a": {"a"},
+        "officer_b": {"b", "b2"},
+        "head": {"b2"},
+        "worker_a": {"a"},
+        "chief": {"a", "b", "b2"},
+        "sysadmin": set(),
+        "auditor": set(),
+    }
+    for role, expected in sees.items():
+        html = login(getattr(world, role)).get(reverse("alerts:silence-list")).content.decode()
+        shown = {k for k, s in muted.items() if f'data-silence="{s.pk}"' in html}
+        assert shown == expected, role
+
+
+def test_muting_a_device_from_the_page(world: Any) -> None:
+    from beatbook.alerts.models import Silence
+
+    make_device(building=world.building_a, key="cam-mute")
+    client = login(world.officer_a)
+    url = reverse("alerts:silence-list")
+    assert (
+        client.post(url, {"device": "cam-mute", "rule": "", "hours": 2, "reason": ""}).status_code
+        == 400
+    )
+    other = make_device(building=world.building_b, key="cam-b")
+    response = client.post(url, {"device": other.key, "hours": 2, "reason": "维修"})
+    assert response.status_code == 400 and not Silence.objects.exists()
+    response = client.post(
+        url, {"device": "cam-mute", "rule": "instant", "hours": 2, "reason": "摄像头维修"}
+    )
+    assert response.status_code == 302
+    silence = Silence.objects.get()
+    assert (silence.rule, silence.reason, silence.created_by) == (
+        "instant",
+        "摄像头维修",
+        world.officer_a,
+    )
+    assert AuditEntry.objects.filter(action="alerts.silence_create").count() == 1
+    assert client.post(reverse("alerts:silence-end", args=[silence.pk])).status_code == 302
+    silence.refresh_from_db()
+    assert silence.ends_at <= timezone.now()
+    assert AuditEntry.objects.filter(action="alerts.silence_end").count() == 1
+
+
+def test_adjusting_a_compound_rule(world: Any) -> None:
+    from beatbook.alerts.models import RuleSetting
+
+    client = login(world.officer_a)
+    url = reverse("alerts:compound-rules", args=[world.compound_a.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "event_type": "access_denied",
+            "kind": "count",
+            "severity": "high",
+            "threshold": 3,
+            "window_minutes": 5,
+        },
+    )
+    assert response.status_code == 302
+    setting = RuleSetting.objects.get()
+    assert (setting.kind, setting.threshold, setting.window) == (
+        "count",
+        3,
+        dt.timedelta(minutes=5),
+    )
+    client.post(
+        url,
+        {
+            "event_type": "access_denied",
+            "kind": "default",
+            "severity": "low",
+            "threshold": 1,
+            "window_minutes": 1,
+        },
+    )
+    assert not RuleSetting.objects.exists()
+    assert AuditEntry.objects.filter(action="alerts.rule_setting").count() == 2
+    # the building head and the community worker see the compound but may not tune it
+    assert login(world.worker_a).get(url).status_code == 403
+    assert login(world.officer_b).get(url).status_code == 404

@@ -303,3 +303,21 @@ def test_skipped_activity_writes_never_fire_absence_early(world: Any) -> None:
     assert not Alert.objects.exists()
     worker.run_once(now=T0 + H24 + 40 * S1)
     assert Alert.objects.get().rule == "absence"
+
+
+def test_a_muted_absence_fires_once_the_silence_ends(door: Any, world: Any) -> None:
+    Silence.objects.create(
+        device=door,
+        rule="absence",
+        starts_at=T0,
+        ends_at=T0 + H24 + dt.timedelta(hours=2),
+        reason="resident away",
+        created_by=world.officer_a,
+    )
+    make_event(door, "door_open", T0)
+    for hour in range(0, 27):  # heartbeats: the sensor is alive
+        make_event(door, "heartbeat", T0 + dt.timedelta(hours=hour, minutes=1))
+        worker.run_once(now=T0 + dt.timedelta(hours=hour, minutes=1))
+    fired = list(Alert.objects.values_list("rule", "created_at"))
+    assert [r for r, _ in fired] == ["absence"]
+    assert fired[0][1] >= T0 + H24 + dt.timedelta(hours=2)

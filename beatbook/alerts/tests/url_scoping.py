@@ -8,6 +8,7 @@ compound B as a whole (beat B; no building, so no building head sees it).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,9 @@ ROLE_PAGES: dict[str, str] = {
     # aggregate times of the chief's own station (notify.selectors.response_times)
     "alerts:response-times": "chief",
 }
-TESTED_IN: dict[str, str] = {}
+TESTED_IN: dict[str, str] = {
+    "alerts:silence-list": "beatbook/alerts/tests/test_views.py::test_silence_list_is_scoped_for_every_role",
+}
 SEES: dict[str, set[str]] = {
     "alert_a": {"officer_a", "worker_a", "chief"},
     "alert_b": {"officer_b", "chief"},
@@ -39,6 +42,8 @@ SEES: dict[str, set[str]] = {
     "alert_cb": {"officer_b", "chief"},
     "picture_a": {"officer_a", "worker_a", "chief"},
     "picture_b2": {"officer_b", "head", "chief"},
+    "silence_a": {"officer_a", "worker_a", "chief"},
+    "silence_b2": {"officer_b", "head", "chief"},
 }
 DETAIL_PAGE: dict[str, str] = {"alert": "alerts:alert-detail"}
 
@@ -54,6 +59,12 @@ CHECKS.update(
         "alerts:phone": Check("list", ALERTS),
         "alerts:phone-cards": Check("list", ALERTS),
         "alerts:picture": Check("detail", PICTURES),
+        "alerts:silence-end": Check("post", ("silence_a", "silence_b2")),
+        "alerts:compound-rules": Check(
+            "form",
+            ("compound_a", "compound_b"),
+            writers=frozenset({"officer_a", "officer_b", "chief"}),
+        ),
         "api:alert-list": Check("api-list", ALERTS),
         "api:alert-detail": Check("api-detail", ALERTS),
         "api:alert-ack": Check("post", ALERTS),
@@ -64,6 +75,7 @@ CHECKS.update(
 
 def extend_world(world: Any) -> None:
     """Add this app's objects to the scoping world (called once per test)."""
+    from beatbook.alerts.models import Silence
     from beatbook.alerts.tests.factories import make_alert, make_device, make_event
     from beatbook.sensing.models import EventPicture
 
@@ -82,3 +94,15 @@ def extend_world(world: Any) -> None:
             event=event, filename=f"{key}.jpg", content=b"\xff\xd8\xff", size=3
         )
         setattr(world, key, picture)
+    for key, device, by in (
+        ("silence_a", device_a, world.officer_a),
+        ("silence_b2", device_b2, world.head),
+    ):
+        silence = Silence.objects.create(
+            device=device,
+            starts_at=now,
+            ends_at=now + dt.timedelta(hours=2),
+            reason="维修",
+            created_by=by,
+        )
+        setattr(world, key, silence)
