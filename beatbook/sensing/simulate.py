@@ -89,6 +89,7 @@ def ensure_fleet(*, devices: int, compound: Compound, prefix: str = "sim") -> Fl
             Gateway.objects.filter(pk=gateway.pk).update(token_hash=hash_token(token), active=True)
         existing = set(Device.objects.filter(gateway=gateway).values_list("channel", flat=True))
         kinds = [k for k, weight in FLEET_MIX for _ in range(weight)]
+        random.Random(0).shuffle(kinds)  # noqa: S311 - every kind among the first few
         new = [
             Device(
                 key=f"{prefix}-{n:06d}",
