@@ -187,3 +187,19 @@ class PeriodForm(BootstrapForm):
         label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     reason = forms.CharField(label=_("Reason (needed to shorten)"), required=False, max_length=300)
+
+
+class ObservationForm(BootstrapForm):
+    """Put a person under home observation by hand (not from a sweep answer)."""
+
+    days = forms.IntegerField(label=_("Days"), min_value=1, initial=14)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    round = forms.TypedChoiceField(
+        label=_("Sweep"), coerce=int, required=False, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args: Any, sweeps: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["round"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *((r.pk, r.name) for r in sweeps)]

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("sweeps/visits/<int:pk>/answers/", views.visit_answers, name="visit-answers"),
     path("sweeps/observations/", views.observation_list, name="observation-list"),
+    path("sweeps/residents/<int:pk>/observe/", views.observation_create, name="observation-create"),
     path("sweeps/observations/<int:pk>/", views.observation_detail, name="observation-detail"),
     path("sweeps/observations/<int:pk>/check/", views.observation_check, name="observation-check"),
     path(

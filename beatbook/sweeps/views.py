@@ -26,9 +26,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from beatbook.core.forms import add_service_errors
 from beatbook.core.scoping import scope_of
 from beatbook.core.views import int_param, submit_form
+from beatbook.registry import selectors as registry_selectors
 from beatbook.registry.models import Resident
 from beatbook.sweeps import charts, days, export, selectors, services
-from beatbook.sweeps.forms import AnswersForm, CheckForm, PeriodForm, QuestionForm, SweepVisitForm
+from beatbook.sweeps.forms import (
+    AnswersForm,
+    CheckForm,
+    ObservationForm,
+    PeriodForm,
+    QuestionForm,
+    SweepVisitForm,
+)
 from beatbook.visits import coverage as cov
 from beatbook.visits import selectors as visit_selectors
 from beatbook.visits import services as visit_services
@@ -305,6 +313,37 @@ def _observation_page(request: HttpRequest, obs: Any, **extra: Any) -> HttpRespo
         **extra,
     }
     return render(request, "sweeps/observation_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a resident under home observation by hand (from today)."""
+    _visitor(request)
+    resident = registry_selectors.resident_get(user=request.user, pk=pk)
+    sweeps = [r for r in selectors.sweep_list(user=request.user) if r.status == "active"]
+    form = ObservationForm(request.POST or None, sweeps=sweeps)
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.observation_start(
+            actor=request.user,
+            resident=resident,
+            days_=data["days"],
+            reason=data["reason"],
+            round_=next((r for r in sweeps if r.pk == data["round"]), None),
+        )
+
+    done = submit_form(
+        request,
+        form,
+        save,
+        lambda o: reverse("sweeps:observation-detail", args=[o.pk]),
+        _("Home observation started."),
+    )
+    return done or render(
+        request, "sweeps/observation_form.html", {"resident": resident, "form": form}
+    )
 
 
 @login_required

@@ -395,3 +395,23 @@ def test_followups_untouched(sw: Any) -> None:
     # the station view reads follow-ups, never writes them
     client_for(sw.chief).get(reverse("sweeps:station"))
     assert not FollowUp.objects.exists()
+
+
+def test_observation_started_by_hand(sw: Any) -> None:
+    person = rf.ResidentFactory(flat=sw.flat_b2, name="郑十")
+    url = reverse("sweeps:observation-create", args=[person.pk])
+    assert client_for(sw.officer_a).get(url).status_code == 404
+    c = client_for(sw.head)
+    page = c.get(url)
+    assert page.status_code == 200
+    assert [v for v, _ in page.context["form"].fields["round"].choices] == ["", sw.sweep_b.pk]
+    r = c.post(url, {"days": "7", "reason": "密切接触者", "round": str(sw.sweep_b.pk)})
+    assert r.status_code == 302
+    obs = Observation.objects.get(resident=person)
+    assert (obs.round, obs.assignee, (obs.end_date - obs.start_date).days) == (
+        sw.sweep_b,
+        sw.head,
+        6,
+    )
+    again = c.post(url, {"days": "7", "reason": "x"})
+    assert again.status_code == 200 and again.context["form"].errors

@@ -35,6 +35,9 @@ CHECKS: dict[str, Any] = {
     "sweeps:visit-answers": Check("form", SWEEP_VISITS, writers=VISITORS),
     "sweeps:observation-list": Check("list", OBSERVATIONS),
     "sweeps:observation-detail": Check("detail", OBSERVATIONS),
+    "sweeps:observation-create": Check(
+        "form", ("resident_a", "resident_b", "resident_b2"), writers=VISITORS
+    ),
     "sweeps:observation-check": Check("post", OBSERVATIONS, writers=VISITORS),
     "sweeps:observation-period": Check("post", OBSERVATIONS, writers=VISITORS),
     "api:sweep-question-list": Check("api-list", QUESTIONS),
