@@ -98,3 +98,17 @@ def test_officer_a_sees_a_new_alert_live_and_acknowledges_it_in_one_tap(
         assert page.locator(f"text={absence.person.name}").first.is_visible()
         shot("05-absence-detail")
     page.context.close()
+
+
+def test_the_chief_reads_response_times(
+    browser: Any, live_server: Any, demo_password: str, screenshot_dir: Any
+) -> None:
+    page = new_page(browser, 1280)
+    log_in(page, live_server.url, "chief", demo_password)
+    page.goto(live_server.url + reverse("alerts:response-times"))
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 2  # the station and at least one officer
+    page.screenshot(path=str(screenshot_dir / "1280-alerts-response-times.png"), full_page=True)
+    page.goto(live_server.url + reverse("alerts:alert-list"))
+    page.screenshot(path=str(screenshot_dir / "1280-alerts-list.png"), full_page=True)
+    page.context.close()
