@@ -56,14 +56,6 @@ def progress(rows: list[days.DayProgress]) -> dict[str, Any]:
     return option
 
 
-STATE_LABELS = {
-    cov.VISITED: "Visited",
-    cov.TRIED: "Nobody home",
-    cov.REFUSED: "Refused",
-    cov.NOT_YET: "Not yet",
-}
-
-
 def state_label(state: str) -> str:
     labels = {
         cov.VISITED: _("Visited"),
