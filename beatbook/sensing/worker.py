@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
+import select
 import signal
 import socket
 import threading
@@ -140,7 +140,10 @@ class MqttIntake:
         #: a pause inside each batch's transaction (tests: to kill a worker mid-batch)
         self.commit_delay = commit_delay
         self.stats = IntakeStats()
-        self._queue: queue.Queue[_Message] = queue.Queue()
+        self._pending: list[_Message] = []
+        self._deadline = 0.0
+        self._connected_once = False
+        self._props: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._client: Any = None
@@ -196,11 +199,12 @@ class MqttIntake:
             self._last_failure_log = now
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        self._queue.put(_Message(message.mid, message.qos, message.topic, message.payload))
+        self._pending.append(_Message(message.mid, message.qos, message.topic, message.payload))
 
     # --- lifecycle ----------------------------------------------------------
 
     def start(self) -> None:
+        """Connect (in the background, retrying) and take messages until stop()."""
         import paho.mqtt.client as mqtt
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
@@ -215,20 +219,17 @@ class MqttIntake:
             client.username_pw_set(self.username, self.password)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
-        client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
-        client.max_inflight_messages_set(100)
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = SESSION_EXPIRY
-        props.ReceiveMaximum = RECEIVE_MAXIMUM
-        client.connect_async(
-            self.host, self.port, keepalive=30, clean_start=False, properties=props
-        )
-        client.loop_start()
+        # this thread drives the socket itself (paho's "external loop"): packets
+        # queued by ack() are written together by loop_write(), not one by one
+        client.on_socket_register_write = lambda *_: None
+        client.on_socket_unregister_write = lambda *_: None
+        self._props = Properties(PacketTypes.CONNECT)
+        self._props.SessionExpiryInterval = SESSION_EXPIRY
+        self._props.ReceiveMaximum = RECEIVE_MAXIMUM
         self._client = client
-        self._thread = threading.Thread(target=self._commit_loop, name="mqtt-commit", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="mqtt-intake", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -236,36 +237,84 @@ class MqttIntake:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        if self._client is not None:
-            self._client.disconnect()
-            self._client.loop_stop()
 
-    # --- committing ---------------------------------------------------------
+    # --- the intake thread --------------------------------------------------
 
-    def _commit_loop(self) -> None:
+    def _run(self) -> None:
+        """One thread reads the socket, commits batches and writes the acks:
+        no hand-over between threads for each message."""
+        client = self._client
+        delay = 1.0
         try:
-            while not self._stop.is_set() or not self._queue.empty():
-                try:
-                    first = self._queue.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                batch = [first]
-                deadline = time.monotonic() + self.batch_wait
-                while len(batch) < self.batch_max:
-                    remaining = deadline - time.monotonic()
-                    try:
-                        batch.append(
-                            self._queue.get(timeout=remaining)
-                            if remaining > 0
-                            else self._queue.get_nowait()
-                        )
-                    except queue.Empty:
-                        break
-                self._commit_until_done(batch)
+            while not self._stop.is_set():
+                if client.socket() is None:
+                    if not self._connect(client):
+                        self._stop.wait(delay)
+                        delay = min(delay * 2, 30.0)
+                        continue
+                    delay = 1.0
+                self._pump(client)
+            self._flush(final=True)
+            if client.socket() is not None:
+                client.disconnect()
+                client.loop_write()
         finally:
             connection.close()
 
-    def _commit_until_done(self, batch: list[_Message]) -> None:
+    def _connect(self, client: Any) -> bool:
+        try:
+            if self._connected_once:
+                client.reconnect()
+            else:
+                client.connect(
+                    self.host,
+                    self.port,
+                    keepalive=30,
+                    clean_start=False,
+                    properties=self._props,
+                )
+                self._connected_once = True
+            client.loop_write()
+            return True
+        except OSError:
+            self._on_connect_fail(client, None)
+            return False
+
+    def _pump(self, client: Any) -> None:
+        """Wait for the socket (or the batch's deadline), read what came,
+        write what is queued, commit a batch when it is full or due."""
+        sock = client.socket()
+        timeout = max(0.0, self._deadline - time.monotonic()) if self._pending else 0.2
+        try:
+            readable, writable, _ = select.select(
+                [sock], [sock] if client.want_write() else [], [], timeout
+            )
+        except (OSError, ValueError):
+            readable, writable = [], []
+        if readable:
+            before = len(self._pending)
+            for _ in range(self.batch_max):
+                if client.loop_read() != 0 or client.socket() is None:
+                    break
+                if not select.select([sock], [], [], 0)[0]:
+                    break
+            if before == 0 and self._pending:
+                self._deadline = time.monotonic() + self.batch_wait
+        if client.socket() is not None and (writable or client.want_write()):
+            client.loop_write()
+        if client.socket() is not None:
+            client.loop_misc()
+        if self._pending and (
+            len(self._pending) >= self.batch_max or time.monotonic() >= self._deadline
+        ):
+            self._flush()
+
+    def _flush(self, *, final: bool = False) -> None:
+        """Store the pending messages (retrying while the database fails),
+        then acknowledge them."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
         delay = 0.1
         while True:
             started = time.thread_time()
@@ -275,13 +324,17 @@ class MqttIntake:
                 self.stats.commit_failures += 1
                 log.exception("storing an MQTT batch failed; retrying (nothing acknowledged)")
                 close_old_connections()
-                if self._stop.wait(delay):
+                if final or self._stop.wait(delay):
                     return  # unacknowledged: the broker redelivers after restart
                 delay = min(delay * 2, 5.0)
                 continue
-            for message in batch:
-                if message.qos > 0:
-                    self._client.ack(message.mid, message.qos)
+            client = self._client
+            if client.socket() is not None:
+                for message in batch:
+                    if message.qos > 0:
+                        client.ack(message.mid, message.qos)
+                client.loop_write()
+            # (after a lost connection the broker redelivers them to the new session)
             self.stats.commit_cpu_s += time.thread_time() - started
             if self.on_commit is not None:
                 self.on_commit(stored)
