@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -71,19 +72,34 @@ def round_get(*, user: Any, pk: Any) -> Round:
     )
 
 
-def round_flats(*, user: Any, round_: Round) -> QuerySet[Flat]:
-    """The households of a round the user sees."""
-    return Flat.objects.visible_to(user).filter(round_.building_q("building"))
+def round_building_ids(*, user: Any, round_: Round, within: Q | None = None) -> list[int]:
+    """Ids of the round's buildings the user sees (``within``: a Building filter)."""
+    qs = Building.objects.visible_to(user).filter(round_.building_q())
+    if within is not None:
+        qs = qs.filter(within)
+    return list(qs.order_by().values_list("id", flat=True))
+
+
+def round_flats(*, user: Any, round_: Round, within: Q | None = None) -> QuerySet[Flat]:
+    """The households of a round the user sees, by their buildings' ids: a
+    list the planner can count, where joins through compound, community and
+    beat made PostgreSQL guess a handful of rows and scan every flat."""
+    ids = round_building_ids(user=user, round_=round_, within=within)
+    return Flat.objects.filter(building_id__in=ids)
 
 
 # --- coverage --------------------------------------------------------------------------
 
 
-def _facts_sql(round_: Round, flats: QuerySet[Flat], group: str | None) -> tuple[str, list[Any]]:
+def _facts_sql(
+    round_: Round, flats: QuerySet[Flat], group: str | None, narrow: bool = True
+) -> tuple[str, list[Any]]:
     """One query: households grouped by (group, flat vacant, any visit said
     visited, latest outcome). The rule that turns these into states is in
     ``coverage``; the latest visit is found with a window function (SQLite
-    and PostgreSQL alike)."""
+    and PostgreSQL alike). ``narrow``: read only these households' visits
+    (a building, a compound) rather than the whole round's, which the outer
+    join then restricts (cheaper when the households are most of the round)."""
     qn = connection.ops.quote_name
     flats = flats.order_by().annotate(
         g=F(group) if group else Value(0, output_field=IntegerField()),
@@ -93,6 +109,9 @@ def _facts_sql(round_: Round, flats: QuerySet[Flat], group: str | None) -> tuple
     ids_sql, ids_params = flats.values("id").query.sql_with_params()
     v = Visit._meta
     flat_col = qn(v.get_field("flat").column)
+    restrict = f"AND {flat_col} IN ({ids_sql})" if narrow else ""
+    if not narrow:
+        ids_params = ()
     time_col = qn(v.get_field("visited_at").column)
     outcome_col = qn(v.get_field("outcome").column)
     # only quoted names and ORM-compiled SQL (with its params) are interpolated
@@ -111,7 +130,7 @@ def _facts_sql(round_: Round, flats: QuerySet[Flat], group: str | None) -> tuple
                 FROM {qn(v.db_table)}
                 WHERE {qn(v.get_field("round").column)} = %s
                   AND {qn(v.get_field("superseded").column)} = %s
-                  AND {flat_col} IN ({ids_sql})
+                  {restrict}
             ) x
             GROUP BY x.flat_id
         ) s ON s.flat_id = f.id
@@ -121,8 +140,13 @@ def _facts_sql(round_: Round, flats: QuerySet[Flat], group: str | None) -> tuple
     return sql, params
 
 
-def _facts(round_: Round, flats: QuerySet[Flat], group: str | None) -> dict[Any, list[cov.Facts]]:
-    sql, params = _facts_sql(round_, flats, group)
+def _facts(
+    round_: Round, flats: QuerySet[Flat], group: str | None, narrow: bool = True
+) -> dict[Any, list[cov.Facts]]:
+    try:
+        sql, params = _facts_sql(round_, flats, group, narrow)
+    except EmptyResultSet:  # no building of the round in sight: no households
+        return {}
     grouped: dict[Any, list[cov.Facts]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -131,12 +155,12 @@ def _facts(round_: Round, flats: QuerySet[Flat], group: str | None) -> dict[Any,
     return grouped
 
 
-#: where a coverage figure may be asked for, and the flat lookup to it
+#: where a coverage figure may be asked for, the building lookup to it, the flat lookup to it
 LEVELS = {
-    "building": (Building, "building_id"),
-    "compound": (Compound, "building__compound_id"),
-    "community": (Community, "building__compound__community_id"),
-    "beat": (Beat, "building__compound__community__beat_id"),
+    "building": (Building, "id", "building_id"),
+    "compound": (Compound, "compound_id", "building__compound_id"),
+    "community": (Community, "compound__community_id", "building__compound__community_id"),
+    "beat": (Beat, "compound__community__beat_id", "building__compound__community__beat_id"),
 }
 
 
@@ -145,24 +169,27 @@ def coverage(
 ) -> cov.Tally:
     """The round's coverage among the households the user sees, in the whole
     round or in one building / compound / community / beat (404 when the
-    user does not see it). One query after the target's lookup."""
-    flats = round_flats(user=user, round_=round_)
+    user does not see it). One aggregate query, after the target's lookup
+    and the ids of the buildings concerned."""
+    within = None
     if level is not None:
-        model, lookup = LEVELS[level]
+        model, building_lookup, _ = LEVELS[level]
         obj = get_visible_or_404(model.objects.visible_to(user), target)  # type: ignore[attr-defined]
-        flats = flats.filter(**{lookup: obj.pk})
-    return cov.tally(_facts(round_, flats, None).get(0, []))
+        within = Q(**{building_lookup: obj.pk})
+    flats = round_flats(user=user, round_=round_, within=within)
+    narrow = level in ("building", "compound")
+    return cov.tally(_facts(round_, flats, None, narrow).get(0, []))
 
 
 def coverage_by(
     *, user: Any, round_: Round, level: str, within: Q | None = None
 ) -> dict[int, cov.Tally]:
-    """Coverage per building / compound / community / beat of the round, in one query."""
-    _, lookup = LEVELS[level]
-    flats = round_flats(user=user, round_=round_)
-    if within is not None:
-        flats = flats.filter(within)
-    return {g: cov.tally(facts) for g, facts in _facts(round_, flats, lookup).items()}
+    """Coverage per building / compound / community / beat of the round, in
+    one aggregate query (``within``: a Building filter)."""
+    _, _, lookup = LEVELS[level]
+    flats = round_flats(user=user, round_=round_, within=within)
+    facts = _facts(round_, flats, lookup, narrow=within is not None)
+    return {g: cov.tally(f) for g, f in facts.items()}
 
 
 def flat_states(*, user: Any, round_: Round, flats: QuerySet[Flat]) -> dict[int, str]:
