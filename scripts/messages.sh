@@ -7,6 +7,8 @@
 # Then translate the new entries in the .po (no "fuzzy", no empty msgstr) and
 # run it again to compile: test_i18n fails on an incomplete or stale catalogue.
 set -euo pipefail
+# an app folder holds modules named like the standard library (selectors.py)
+export PYTHONSAFEPATH=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 py="$root/.venv/bin/python"
 apps=(exchange search visits sweeps sensing alerts notify)
