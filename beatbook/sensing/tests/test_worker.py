@@ -139,7 +139,8 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(
     device, token = make_device(place=world.flat_a)
     db = WorkerDatabase(tmp_path)
     client_id = unique("test-kill")
-    args = ["--client-id", client_id, "--topic-prefix", prefix, "--jobs", "", "--batch-ms", "20"]
+    args = ["--client-id", client_id, "--topic-prefix", prefix, "--jobs", ""]
+    args += ["--batch-ms", "20", "--batch-max", "50"]
     total = 600
     first = start_worker(db, *args, "--commit-delay-ms", "300")
     pub = publisher(host, port)

@@ -60,6 +60,12 @@ class Command(BaseCommand):
             help="collect MQTT messages this long before committing them together (default 5)",
         )
         parser.add_argument(
+            "--batch-max",
+            type=int,
+            default=5000,
+            help="at most this many MQTT messages per commit (default 5000)",
+        )
+        parser.add_argument(
             "--topic-prefix",
             default=os.environ.get("MQTT_TOPIC_PREFIX", "beatbook"),
             help="topics are <prefix>/<device or gateway key>/events (default beatbook)",
@@ -87,6 +93,7 @@ class Command(BaseCommand):
                 port=options["mqtt_port"],
                 client_id=options["client_id"] or default_client_id(options["index"]),
                 batch_wait=options["batch_ms"] / 1000,
+                batch_max=max(1, options["batch_max"]),
                 topic_prefix=options["topic_prefix"],
                 share_group=options["share_group"] or None,
                 commit_delay=options["commit_delay_ms"] / 1000,
