@@ -134,6 +134,15 @@ def test_officer_logs_nobody_home_then_visited_from_the_worklist(
     assert 0 < stops.count() <= 20
     assert page.locator(".plan-stop .badge.text-bg-danger").count() >= 2
     shot("10-tonight", full_page=False)
+
+    # the round's coverage per building, and the full visit form
+    page.goto(base + reverse("visits:round-detail", args=[round_.pk]))
+    page.wait_for_load_state("networkidle")
+    assert page.locator("table tbody tr").count() == 3
+    shot("11-round")
+    page.goto(base + reverse("visits:visit-create", args=[flat.pk]))
+    page.wait_for_load_state("networkidle")
+    shot("12-visit-form")
     page.context.close()
 
 
