@@ -790,12 +790,14 @@ def _run(
     rejections = _Rejections(table, report)
     extra: dict[str, Any] = {}
     with _big_cache(), transaction.atomic():
+        deferred = _defer_search_indexes(source) if kind == "residents" else []
         extra = body(table, report, rejections, jurisdiction, actor)
         report.stored = not dry_run and (skip_invalid or not report.rejected)
         if report.stored:
+            _restore_indexes(deferred)
             _audit_import(actor, report, extra)
         else:
-            transaction.set_rollback(True)
+            transaction.set_rollback(True)  # which restores the indexes too
     if not report.stored:
         # the attempt is on record even though nothing was stored
         with transaction.atomic():
@@ -820,6 +822,63 @@ def _big_cache() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+#: a file estimated at this many rows or more, into a table holding fewer,
+#: is imported with the search indexes built once at the end (SQLite)
+DEFER_INDEXES_ROWS = 50_000
+#: bytes per row of a typical resident file, for the estimate
+_BYTES_PER_ROW = 120
+#: indexes the import itself reads (ID numbers, flats, heads) are always kept
+_KEPT_INDEX_COLUMNS = ("id_number", "flat_id")
+
+
+def _defer_search_indexes(source: ImportFile) -> list[tuple[str, str]]:
+    """On SQLite, for a large file into a smaller table: drop the resident
+    table's indexes the import does not read (the search keys, names, phones)
+    and return their definitions for ``_restore_indexes``. Building an index
+    once over all rows is far cheaper than updating it row by row at random
+    places. Safe here: the import's transaction holds the write lock; readers
+    (WAL) keep seeing the indexes of the last commit; a rollback (dry run,
+    rejected rows, error) restores them with everything else."""
+    if connection.vendor != "sqlite":
+        return []
+    try:
+        estimated = source.path.stat().st_size // _BYTES_PER_ROW
+    except OSError:
+        return []
+    if estimated < DEFER_INDEXES_ROWS:
+        return []
+    table = Resident._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        (existing,) = cursor.fetchone()
+        if existing >= estimated:
+            return []
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+            [table],
+        )
+        deferred = [
+            (name, sql)
+            for name, sql in cursor.fetchall()
+            if not any(f'"{column}"' in sql for column in _KEPT_INDEX_COLUMNS)
+            and "UNIQUE" not in sql.upper()
+        ]
+        for name, _sql in deferred:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return deferred
+
+
+def _restore_indexes(deferred: list[tuple[str, str]]) -> None:
+    if not deferred:
+        return
+    clock = time.perf_counter()
+    with connection.cursor() as cursor:
+        for _name, sql in deferred:
+            cursor.execute(sql)
+    PHASE_SECONDS["rebuild search indexes"] += time.perf_counter() - clock
 
 
 def _audit_import(actor: Any, report: ImportReport, extra: dict[str, Any]) -> None:

@@ -390,3 +390,24 @@ def test_typed_xlsx_cells(world: Any, tmp_path: Path) -> None:
         "1201",
         12,
     )
+
+
+def _resident_indexes() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return set(connection.introspection.get_constraints(cursor, Resident._meta.db_table))
+
+
+def test_large_file_rebuilds_search_indexes(world: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from beatbook.exchange import services
+
+    monkeypatch.setattr(services, "DEFER_INDEXES_ROWS", 1)
+    monkeypatch.setattr(services, "_BYTES_PER_ROW", 1)
+    before = _resident_indexes()
+    path = write_csv(tmp_path / "a.csv", [HEADER, person("甲", 1), person("乙", 3, room="302")])
+    assert run(path, dry_run=True).created == 2
+    assert _resident_indexes() == before
+    assert run(path).created == 2
+    assert _resident_indexes() == before
+    assert Resident.objects.filter(name="乙").exists()
