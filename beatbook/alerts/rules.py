@@ -21,8 +21,9 @@ without sleeping. A deadline is due at the instant it is reached
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 INSTANT = "instant"
@@ -89,15 +90,19 @@ def rulebook(overrides: Mapping[str, Rule | None] | None = None) -> dict[str, Ru
     return book
 
 
-def count_reached(
-    times: Iterable[dt.datetime], at: dt.datetime, threshold: int, window: dt.timedelta
-) -> int:
-    """How many of ``times`` (receive times, ``at`` included) fall in the
-    window ending at ``at``; the rule fires when this reaches ``threshold``.
-
+def best_window(times: Sequence[dt.datetime], at: dt.datetime, window: dt.timedelta) -> int:
+    """The most events of ``times`` (``at`` among them) that fall in one
+    window containing ``at``: windows ending at ``at`` or at a later event
+    up to ``window`` after it (events evaluated out of order still count).
     The window is closed at both ends: events exactly ``window`` apart count."""
-    start = at - window
-    return sum(1 for t in times if start <= t <= at)
+    ordered = sorted(times)
+    best = 0
+    for end in ordered[bisect.bisect_left(ordered, at) :]:
+        if end - at > window:
+            break
+        start = end - window
+        best = max(best, bisect.bisect_right(ordered, end) - bisect.bisect_left(ordered, start))
+    return best
 
 
 # --- event evaluation ------------------------------------------------------------
@@ -141,7 +146,8 @@ def evaluate_events(
     ``rules_of`` gives each device's rulebook; ``active`` holds the
     (device, rule, event type) whose alert is already active (a repeat folds
     in); ``history`` gives, per (device, count-rule type), the receive times
-    of that type's events already stored before this batch (within the window).
+    of that type's events evaluated before this batch (within a window either
+    side), which were counted into no alert.
     Hits for the same key are merged: one hit per (device, rule, event type).
     """
     history = history or {}
@@ -165,7 +171,7 @@ def evaluate_events(
                 (event.device_id, event.type), list(history.get((event.device_id, event.type), ()))
             )
             times.append(event.received_at)
-            count = count_reached(times, event.received_at, rule.threshold, rule.window)
+            count = best_window(times, event.received_at, rule.window)
             if count < rule.threshold:
                 continue
         hits[key] = Hit(

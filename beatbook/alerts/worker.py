@@ -16,13 +16,14 @@ both raising its alert. SQLite runs one writer at a time (IMMEDIATE transactions
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -38,6 +39,8 @@ from beatbook.alerts.models import (
 )
 from beatbook.sensing.models import Device, Event
 
+log = logging.getLogger(__name__)
+
 #: how often (wall clock) a worker looks for new devices and for offline devices
 #: heard again without an event (an ISAPI heartbeat); timers are checked every call
 HOUSEKEEPING_EVERY = 2.0
@@ -51,15 +54,26 @@ def run_once(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL).
     """
     global _last_housekeeping
-    done = evaluate_events(now=now, limit=limit)
+    done = _retrying(evaluate_events, now=now, limit=limit)
     clock = time.monotonic()
     if now is not None or clock - _last_housekeeping >= HOUSEKEEPING_EVERY:
         _last_housekeeping = clock
         sync_new_devices(now=now)
         done += clear_heard_offline(now=now, limit=limit)
-    done += fire_due_timers(now=now, limit=limit)
+    done += _retrying(fire_due_timers, now=now, limit=limit)
     done += paging.sync(limit=limit)
     return done
+
+
+def _retrying(job: Any, **kwargs: Any) -> int:
+    """Run a batch; if another worker raised the same subject's alert at the
+    same moment (two devices watching one person), the batch was rolled back
+    whole: run it again, and it folds into that alert."""
+    try:
+        return int(job(**kwargs))
+    except IntegrityError:
+        log.info("alert raised concurrently by another worker; batch retried")
+        return int(job(**kwargs))
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -289,11 +303,17 @@ def _raise_or_fold(
                 other.last_at, other.last_event_id = hit.last_at, hit.last_event_id
         else:
             merged[key] = hit
+    # locked: a person's alert can be folded into from two devices' batches at
+    # once (their timer locks differ); the second waits and reads the first's count
     existing = {
         (a.subject, a.rule, a.event_type): a
-        for a in Alert.objects.filter(
-            state=AlertState.ACTIVE, subject__in=sorted({k[0] for k in merged})
-        ).only("id", "subject", "rule", "event_type", "count", "last_seen_at", "last_event_id")
+        for a in _locked(
+            Alert.objects.filter(
+                state=AlertState.ACTIVE, subject__in=sorted({k[0] for k in merged})
+            )
+            .only("id", "subject", "rule", "event_type", "count", "last_seen_at", "last_event_id")
+            .order_by("id")
+        )
     }
     folded: list[Alert] = []
     created: list[Alert] = []
@@ -489,12 +509,14 @@ def _count_history(
     batch_ids = [e.event_id for e in events]
     longest = max(r.window or dt.timedelta(0) for r in wanted.values())
     start = min(e.received_at for e in events) - longest
-    end = max(e.received_at for e in events)
+    end = max(e.received_at for e in events) + longest
     q = Q()
     for device_id, type_ in wanted:
         q |= Q(device_id=device_id, type=type_)
     rows = (
-        Event.objects.filter(q, received_at__gte=start, received_at__lte=end)
+        # evaluated ones only: events in another worker's batch are counted
+        # by that batch (or fold in after), never twice
+        Event.objects.filter(q, evaluated=True, received_at__gte=start, received_at__lte=end)
         .exclude(id__in=batch_ids)
         .values_list("device_id", "type", "received_at")
     )

@@ -77,3 +77,42 @@ def test_concurrent_workers_raise_no_duplicate_alerts(world: Any) -> None:
     (count_alert,) = [a for a in alerts if a.rule == "count"]
     # 5 within 10 minutes raise it at the fifth; the 35 after it fold in
     assert count_alert.count == 40
+
+
+def test_two_sensors_of_one_person_fold_into_one_alert_across_workers(world: Any) -> None:
+    sensors = [
+        make_device(flat=world.flat_a, person=world.resident_a, kind="smoke_detector")
+        for _ in range(2)
+    ]
+    Event.objects.bulk_create(
+        [
+            Event(
+                device=sensors[i % 2],
+                msg_id=f"p-{i}",
+                type="smoke",
+                received_at=T0 + dt.timedelta(milliseconds=i),
+            )
+            for i in range(120)
+        ]
+    )
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            while worker.run_once(now=T0 + dt.timedelta(minutes=1), limit=3):
+                pass
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    (alert,) = Alert.objects.all()
+    assert (alert.subject, alert.count) == (f"p{world.resident_a.pk}", 120)

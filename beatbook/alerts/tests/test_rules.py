@@ -182,3 +182,20 @@ def test_out_of_order_messages_never_move_times_back() -> None:
     timer = watched(last_seen_at=at(100), last_activity_at=at(100))
     new, clears = rules.heard(timer, at(50), activity=True)
     assert (new.last_seen_at, new.last_activity_at, clears) == (at(100), at(100), [])
+
+
+def test_count_rule_counts_later_events_evaluated_first() -> None:
+    # another batch evaluated four later attempts before this earlier one
+    history = {(1, "access_denied"): [at(10), at(20), at(30), at(40)]}
+    (hit,) = rules.evaluate_events([ev(1, "access_denied", 0)], BOOK, active=set(), history=history)
+    assert hit.count == 5
+    far = {(1, "access_denied"): [at(601), at(620), at(630), at(640)]}
+    assert rules.evaluate_events([ev(1, "access_denied", 0)], BOOK, active=set(), history=far) == []
+
+
+def test_best_window() -> None:
+    times = [at(s) for s in (0, 100, 200, 650, 700)]
+    window = dt.timedelta(minutes=10)
+    assert rules.best_window(times, at(0), window) == 3
+    assert rules.best_window(times, at(200), window) == 4  # 100..700
+    assert rules.best_window(times, at(700), window) == 4
