@@ -219,12 +219,16 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
 def reversed_id(number: str) -> str:
     """The ID number backwards (``…1234`` → ``4321…``), upper case."""
+    if number.isascii() and number.isalnum():  # the usual case, a million times
+        return number.upper()[::-1]
     return _compact(number).upper()[::-1]
 
 
 def phone_digits(e164: str) -> str:
     """The national number of an E.164 phone: ``+8613812345678`` → ``13812345678``,
     ``+861088886666`` → ``1088886666``; other countries keep their country code."""
+    if e164.startswith("+86") and e164[1:].isdigit():  # stored numbers: E.164
+        return e164[3:]
     digits = "".join(ch for ch in e164 if ch.isdigit())
     if e164.startswith("+86"):
         return digits[2:]
