@@ -45,6 +45,7 @@ def test_officer_logs_nobody_home_then_visited_from_the_worklist(
         page.screenshot(path=str(screenshot_dir / f"360-visits-{name}.png"), full_page=full_page)
 
     def coverage_on_page() -> str:
+        page.wait_for_selector("#round-coverage[data-coverage]")  # loaded after the list
         return page.locator("#round-coverage").get_attribute("data-coverage") or ""
 
     log_in(page, base, "officer-a", visits_demo_password)

@@ -22,4 +22,5 @@ urlpatterns = [
     path("visits/rounds/", views.round_list, name="round-list"),
     path("visits/rounds/new/", views.round_create, name="round-create"),
     path("visits/rounds/<int:pk>/", views.round_detail, name="round-detail"),
+    path("visits/rounds/<int:pk>/coverage/", views.round_coverage, name="round-coverage"),
 ]

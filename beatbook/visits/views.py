@@ -76,7 +76,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
     flat_ids = (
         [r.pk for r in rows] + [h.flat_id for h in work.care] + [f.flat_id for f in work.followups]
     )
-    tally = selectors.coverage(user=request.user, round_=work.round) if work.round else None
     return render(
         request,
         "visits/worklist.html",
@@ -85,7 +84,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "heads": selectors.heads_of(flat_ids),
-            "tally": tally,
             "today": rules.local_date(work.now),
         },
     )
@@ -431,6 +429,14 @@ def round_list(request: HttpRequest) -> HttpResponse:
         "visits/round_list.html",
         {"page": _paginate(request, rounds), "status": status, "statuses": RoundStatus.choices},
     )
+
+
+@login_required
+def round_coverage(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's coverage box (the worklist loads it after the list)."""
+    round_ = selectors.round_get(user=request.user, pk=pk)
+    tally = selectors.coverage(user=request.user, round_=round_)
+    return render(request, "visits/_coverage.html", {"tally": tally})
 
 
 @login_required

@@ -44,6 +44,8 @@ def test_worklist_and_quick_log_by_htmx(world: Any, round_a: Round) -> None:
     assert 'id="round-coverage"' in response.content.decode()  # the figure, swapped out of band
     visit = Visit.objects.get()
     assert (visit.outcome, visit.round, visit.author) == ("nobody_home", round_a, world.officer_a)
+    box = client.get(reverse("visits:round-coverage", args=[round_a.pk])).content.decode()
+    assert 'data-coverage="0.0000"' in box  # flat_a tried, the other vacant: 0 of 1
     # still on the worklist, marked as tried
     assert "visit-tried" in client.get(reverse("visits:worklist")).content.decode()
     client.post(
@@ -320,6 +322,7 @@ def test_list_pages_constant_queries(world: Any, round_a: Round) -> None:
         reverse("visits:followup-list"),
         reverse("visits:round-list"),
         reverse("visits:round-detail", args=[round_a.pk]),
+        reverse("visits:round-coverage", args=[round_a.pk]),
         reverse("registry:building-detail", args=[world.building_a.pk]),
         reverse("registry:flat-detail", args=[world.flat_a.pk]),
     ]

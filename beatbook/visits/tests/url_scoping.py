@@ -50,6 +50,7 @@ CHECKS: dict[str, Any] = {
     "visits:followup-complete": Check("post", FOLLOWUPS, writers=VISITORS),
     "visits:round-list": Check("list", ROUNDS),
     "visits:round-detail": Check("detail", ROUNDS),
+    "visits:round-coverage": Check("detail", ROUNDS),
     # --- API -----------------------------------------------------------------
     "api:round-list": Check("api-list", ALL_ROUNDS),
     "api:round-detail": Check("api-detail", ROUNDS),
