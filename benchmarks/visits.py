@@ -310,6 +310,10 @@ def run(data: dict[str, Any], runs: int) -> list[tuple[str, float, float, int]]:
             get(api, reverse("api:round-coverage", args=[round_.pk]), beat=beat_id),
         ),
         ("page  worklist (the beat's round)", get(page, reverse("visits:worklist"))),
+        (
+            "page  its coverage box (loaded after the list)",
+            get(page, reverse("visits:round-coverage", args=[round_.pk])),
+        ),
         ("page  tonight's plan", get(page, reverse("visits:tonight"))),
         (
             "page  round: coverage per building",
