@@ -101,6 +101,15 @@ class Tally:
         }
 
 
+def merge(tallies: Iterable[Tally]) -> Tally:
+    """One tally of several (buildings into their round)."""
+    result = Tally()
+    for part in tallies:
+        for state, n in part.counts.items():
+            result.add(state, n)
+    return result
+
+
 def tally(facts: Iterable[Facts]) -> Tally:
     """Fold grouped facts into a tally by state."""
     result = Tally()

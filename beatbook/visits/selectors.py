@@ -96,8 +96,11 @@ def _facts_sql(
 ) -> tuple[str, list[Any]]:
     """One query: households grouped by (group, flat vacant, any visit said
     visited, latest outcome). The rule that turns these into states is in
-    ``coverage``; the latest visit is found with a window function (SQLite
-    and PostgreSQL alike). ``narrow``: read only these households' visits
+    ``coverage``. The latest visit is the one at each household's latest
+    time (found by grouping, then joining back on the index: faster than a
+    window function on SQLite and PostgreSQL alike); two visits of one
+    household at the very same microsecond count the greater outcome code.
+    ``narrow``: read only these households' visits
     (a building, a compound) rather than the whole round's, which the outer
     join then restricts (cheaper when the households are most of the round)."""
     qn = connection.ops.quote_name
@@ -114,29 +117,31 @@ def _facts_sql(
         ids_params = ()
     time_col = qn(v.get_field("visited_at").column)
     outcome_col = qn(v.get_field("outcome").column)
+    table = qn(v.db_table)
+    round_col = qn(v.get_field("round").column)
+    superseded_col = qn(v.get_field("superseded").column)
     # only quoted names and ORM-compiled SQL (with its params) are interpolated
     sql = f"""
         SELECT f.g, f.vac, COALESCE(s.any_visited, 0), s.latest, COUNT(*)
         FROM ({flat_sql}) f
         LEFT JOIN (
-            SELECT x.flat_id, MAX(x.is_visited) AS any_visited,
-                   MAX(CASE WHEN x.rn = 1 THEN x.outcome END) AS latest
+            SELECT a.flat_id, a.any_visited, MAX(v2.{outcome_col}) AS latest
             FROM (
-                SELECT {flat_col} AS flat_id, {outcome_col} AS outcome,
-                       CASE WHEN {outcome_col} = %s THEN 1 ELSE 0 END AS is_visited,
-                       ROW_NUMBER() OVER (
-                           PARTITION BY {flat_col} ORDER BY {time_col} DESC, {qn("id")} DESC
-                       ) AS rn
-                FROM {qn(v.db_table)}
-                WHERE {qn(v.get_field("round").column)} = %s
-                  AND {qn(v.get_field("superseded").column)} = %s
-                  {restrict}
-            ) x
-            GROUP BY x.flat_id
+                SELECT {flat_col} AS flat_id,
+                       MAX(CASE WHEN {outcome_col} = %s THEN 1 ELSE 0 END) AS any_visited,
+                       MAX({time_col}) AS last_at
+                FROM {table}
+                WHERE {round_col} = %s AND {superseded_col} = %s {restrict}
+                GROUP BY {flat_col}
+            ) a
+            JOIN {table} v2
+              ON v2.{round_col} = %s AND v2.{superseded_col} = %s
+             AND v2.{flat_col} = a.flat_id AND v2.{time_col} = a.last_at
+            GROUP BY a.flat_id, a.any_visited
         ) s ON s.flat_id = f.id
         GROUP BY f.g, f.vac, COALESCE(s.any_visited, 0), s.latest
     """  # noqa: S608
-    params = [*flat_params, Outcome.VISITED, round_.pk, False, *ids_params]
+    params = [*flat_params, Outcome.VISITED, round_.pk, False, *ids_params, round_.pk, False]
     return sql, params
 
 

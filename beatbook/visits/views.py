@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from beatbook.core.scoping import scope_of
 from beatbook.core.views import int_param, submit_form
 from beatbook.registry.models import Beat, Building, Community, Compound
+from beatbook.visits import coverage as cov
 from beatbook.visits import rules, selectors, services
 from beatbook.visits.forms import (
     HouseholdForm,
@@ -443,8 +444,8 @@ def round_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A round's coverage, in all and per building."""
     round_ = selectors.round_get(user=request.user, pk=pk)
-    tally = selectors.coverage(user=request.user, round_=round_)
     per_building = selectors.coverage_by(user=request.user, round_=round_, level="building")
+    tally = cov.merge(per_building.values())
     buildings = list(
         Building.objects.visible_to(request.user)
         .filter(pk__in=list(per_building))

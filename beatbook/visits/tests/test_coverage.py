@@ -64,3 +64,11 @@ def test_tally_folds_grouped_facts() -> None:
     }
     assert tally.pending == 7
     assert cov.tally([]).as_dict()["coverage"] is None
+
+
+def test_merge_adds_tallies() -> None:
+    a = cov.tally([cov.Facts(False, True, "visited", 3), cov.Facts(True, False, None, 1)])
+    b = cov.tally([cov.Facts(False, False, "nobody_home", 2)])
+    merged = cov.merge([a, b])
+    assert merged.as_dict()["households"] == 6 and merged.counts["tried"] == 2
+    assert merged.coverage == cov.coverage(households=6, vacant=1, visited=3)
