@@ -338,7 +338,7 @@ def followup_get(*, user: Any, pk: Any) -> FollowUp:
 
 #: stairs order: one trip up each stairwell
 STAIRS = (
-    "building__compound__name",
+    "building__compound_id",
     "building__sort_key",
     "building__number",
     "entrance__sort_key",
