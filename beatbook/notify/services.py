@@ -652,11 +652,41 @@ def notifications_mark_read(*, actor: Any, ids: Iterable[int] | None = None) -> 
 # --- Web Push subscriptions ------------------------------------------------------
 
 
+def push_endpoint_allowed(endpoint: str) -> bool:
+    """A push service's address: https (http only where NOTIFY_PUSH_ALLOW_HTTP
+    says, for tests), and not this machine or a private network named by
+    address, so a subscription cannot make the server post into the LAN."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    try:
+        parts = urlsplit(endpoint)
+    except ValueError:
+        return False
+    allow_http = getattr(settings, "NOTIFY_PUSH_ALLOW_HTTP", False)
+    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
+        return False
+    host = (parts.hostname or "").lower()
+    if not host:
+        return False
+    if allow_http:
+        return True
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name
+    return address.is_global
+
+
 def push_subscribe(
     *, actor: Any, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
 ) -> PushSubscription:
     """Store (or move to this user) a browser's push subscription."""
-    if not endpoint.startswith(("https://", "http://")) or not p256dh or not auth:
+    if not push_endpoint_allowed(endpoint) or not p256dh or not auth or len(endpoint) > 1000:
         raise ValidationError(_("Not a push subscription."), code="invalid")
     now = timezone.now()
     with transaction.atomic():

@@ -32,6 +32,11 @@ def at(seconds: float) -> dt.datetime:
     return T0 + dt.timedelta(seconds=seconds)
 
 
+@pytest.fixture(autouse=True)
+def push_over_http(settings: Any) -> None:
+    settings.NOTIFY_PUSH_ALLOW_HTTP = True  # the local receiver poses as a push service
+
+
 @pytest.fixture
 def rx() -> Iterator[Receiver]:
     with receiver() as r:

@@ -96,6 +96,31 @@ def test_push_subscribe_and_remove(world: Any, client: Any) -> None:
     assert AuditEntry.objects.filter(action="notify.push_unsubscribe").exists()
 
 
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://push.example.test/abc",  # not https
+        "https://127.0.0.1:8000/admin",
+        "https://10.1.2.3/x",
+        "https://192.168.1.1/x",
+        "https://[::1]/x",
+        "https://localhost/x",
+        "ftp://push.example.test/x",
+    ],
+)
+def test_push_subscription_must_be_a_public_https_service(
+    world: Any, client: Any, endpoint: str
+) -> None:
+    login(client, world.officer_a)
+    response = client.post(
+        reverse("notify:push-subscribe"),
+        subscription_json(endpoint),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert not PushSubscription.objects.exists()
+
+
 def test_push_endpoints_need_login(db: Any, client: Any) -> None:
     response = client.post(
         reverse("notify:push-subscribe"), subscription_json(), content_type="application/json"
