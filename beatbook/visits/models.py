@@ -300,6 +300,17 @@ class Visit(models.Model):
                 name="visit_round_state",
             ),
             models.Index(fields=["flat", "visited_at"], name="visit_flat_time"),
+            # the log, newest first, in all and per round (lists stop after a page)
+            models.Index(
+                fields=["-visited_at", "-id"],
+                condition=Q(superseded=False),
+                name="visit_recent",
+            ),
+            models.Index(
+                fields=["round", "-visited_at", "-id"],
+                condition=Q(superseded=False),
+                name="visit_round_recent",
+            ),
         ]
 
     def __str__(self) -> str:
