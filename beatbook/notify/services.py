@@ -552,6 +552,13 @@ def _tell_told(page: Page, kind: str, title: str, now: dt.datetime, skip: int | 
     live.publish(users, payload, now=now)
 
 
+def _drop_unsent_escalations(page: Page) -> None:
+    """Escalation pushes not yet sent are moot once someone has taken the page."""
+    OutboxMessage.objects.filter(
+        page=page, kind="webpush", step__gt=0, status__in=[Status.PENDING, Status.HELD]
+    ).update(status=Status.DROPPED, last_error=_("acknowledged before it was sent"))
+
+
 def page_acknowledge(
     *, subject_type: str, subject_id: int, actor: Any, now: dt.datetime | None = None
 ) -> bool:
@@ -567,6 +574,7 @@ def page_acknowledge(
         page.acknowledged_by = actor if getattr(actor, "pk", None) else None
         page.next_step_at = None
         page.save(update_fields=["acknowledged_at", "acknowledged_by", "next_step_at"])
+        _drop_unsent_escalations(page)
         who = actor.label if getattr(actor, "pk", None) else _("system")
         _tell_told(
             page,
@@ -592,6 +600,7 @@ def page_close(
         page.closed_by = actor if getattr(actor, "pk", None) else None
         page.next_step_at = None
         page.save(update_fields=["closed_at", "closed_by", "next_step_at"])
+        _drop_unsent_escalations(page)
         _tell_told(
             page,
             KIND_CLOSED,

@@ -334,6 +334,31 @@ def test_web_push_sent_with_vapid_urgency_and_ttl(world: Any, rx: Receiver) -> N
     assert (world.officer_a.label, "webpush") in {(t.label, t.channel) for t in told}
 
 
+def test_unsent_escalation_push_dropped_on_acknowledgement(world: Any, rx: Receiver) -> None:
+    from beatbook.notify.models import StationPolicy
+
+    StationPolicy.objects.create(station=world.station, duty_officer=world.officer_a)
+    subscribe(world, rx)  # officer_a is the duty officer here
+    services.page_open(
+        subject_type="alert",
+        subject_id=7,
+        station_id=world.station.pk,
+        building_id=world.building_b.pk,
+        title="t",
+        body="",
+        url="",
+        severity="high",
+        now=T0,
+    )
+    services.escalate_due(now=at(61))  # step 1: a push to the duty officer, not yet sent
+    message = OutboxMessage.objects.get(kind="webpush", step=1)
+    services.page_acknowledge(subject_type="alert", subject_id=7, actor=world.officer_b, now=at(62))
+    message.refresh_from_db()
+    assert message.status == Status.DROPPED
+    run_once(now=at(63))
+    assert rx.received == []
+
+
 @pytest.mark.parametrize("status", [404, 410])
 def test_web_push_gone_subscription_is_deleted(world: Any, rx: Receiver, status: int) -> None:
     subscribe(world, rx)
