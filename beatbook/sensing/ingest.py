@@ -368,15 +368,20 @@ def _insert(rows: list[tuple[Any, ...]]) -> list[tuple[int, int, str]]:
 
 def _touch(device_ids: list[int], received_at: dt.datetime) -> None:
     """Move last_seen_at forward (never back) for these devices (raw SQL: the
-    ORM's IN lookup costs more than the update for a thousand ids)."""
+    ORM's IN lookup costs more than the update for a thousand ids). On
+    PostgreSQL the rows are locked in id order first, so concurrent batches
+    touching the same devices wait for each other instead of deadlocking."""
     table = Device._meta.db_table
     when = _adapters()[0](received_at)
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         for start in range(0, len(device_ids), CHUNK):
             chunk = device_ids[start : start + CHUNK]
             marks = ",".join(["%s"] * len(chunk))
-            sql = f"UPDATE {table} SET last_seen_at = %s WHERE id IN ({marks}) "  # noqa: S608
-            sql += "AND (last_seen_at IS NULL OR last_seen_at < %s)"
+            due = f"id IN ({marks}) AND (last_seen_at IS NULL OR last_seen_at < %s)"
+            if postgres:
+                due = f"id IN (SELECT id FROM {table} WHERE {due} ORDER BY id FOR UPDATE)"  # noqa: S608
+            sql = f"UPDATE {table} SET last_seen_at = %s WHERE {due}"  # noqa: S608 - constants
             cursor.execute(sql, [when, *chunk, when])
 
 

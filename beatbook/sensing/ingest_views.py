@@ -10,6 +10,7 @@ import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -54,10 +55,22 @@ def events(request: HttpRequest) -> HttpResponse:
         return _error(400, 'body must be {"events": [...]}')
     if len(batch) > ingest.MAX_EVENTS:
         return _error(400, f"more than {ingest.MAX_EVENTS} events")
-    result = ingest.ingest_batch(
-        source="http", token_holder=holder, events=batch, received_at=received_at
-    )
+    try:
+        result = ingest.ingest_batch(
+            source="http", token_holder=holder, events=batch, received_at=received_at
+        )
+    except OperationalError:
+        return _busy()
     return JsonResponse(result.as_json(), status=202)
+
+
+def _busy() -> JsonResponse:
+    """The database is busy (locked, a deadlock victim): nothing was stored;
+    the sender retries the same events (they are idempotent by msg_id)."""
+    log.warning("ingest: database busy, answered 503")
+    response = JsonResponse({"error": "busy, retry"}, status=503)
+    response["Retry-After"] = "1"
+    return response
 
 
 @csrf_exempt
@@ -93,14 +106,17 @@ def isapi(request: HttpRequest, token: str) -> HttpResponse:
     event = alert.as_event()
     if holder.kind == "gateway":
         event.pop("device", None)
-    result = ingest.ingest_batch(
-        source="isapi",
-        token_holder=holder,
-        events=[event],
-        received_at=received_at,
-        raws=[xml.decode("utf-8", "replace")],
-        pictures={0: pictures} if pictures else None,
-    )
+    try:
+        result = ingest.ingest_batch(
+            source="isapi",
+            token_holder=holder,
+            events=[event],
+            received_at=received_at,
+            raws=[xml.decode("utf-8", "replace")],
+            pictures={0: pictures} if pictures else None,
+        )
+    except OperationalError:
+        return _busy()
     if result.rejected:
         return _error(400, result.rejected[0][1])
     return JsonResponse(result.as_json(), status=200)

@@ -206,22 +206,27 @@ class HttpSender:
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
 
     def post(self, path: str, body: bytes, content_type: str, stats: SendStats) -> Any:
+        """POST, retrying (as devices do) after a lost connection or a 5xx;
+        the events are idempotent by msg_id, so a retry stores nothing twice."""
         headers = {"Content-Type": content_type, "Authorization": f"Bearer {self.token}"}
-        for attempt in range(2):
+        for attempt in range(4):
+            if attempt:
+                time.sleep(0.2 * attempt)
             try:
                 self.conn.request("POST", self.base + path, body=body, headers=headers)
                 response = self.conn.getresponse()
                 data = response.read()
-                stats.requests += 1
-                if response.status >= 300:
-                    stats.errors += 1
-                    return None
-                return json.loads(data)
             except (OSError, http.client.HTTPException):
                 self.conn.close()
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
-                if attempt:
-                    stats.errors += 1
+                continue
+            stats.requests += 1
+            if response.status >= 500:
+                continue
+            if response.status >= 300:
+                break
+            return json.loads(data)
+        stats.errors += 1
         return None
 
     def close(self) -> None:

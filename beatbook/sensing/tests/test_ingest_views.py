@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -216,3 +217,52 @@ def test_isapi_errors_store_nothing(world: Any, client: Client) -> None:
     response = client.post(url, data=bad_multipart, content_type="multipart/mixed; boundary=x")
     assert response.status_code == 400
     assert Event.objects.count() == 0
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's in-memory test database locks tables without waiting; concurrent "
+    "writers on a SQLite file are covered by test_two_workers_share_the_subscription",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_over_the_same_devices(world: Any) -> None:
+    """Two senders storing batches over the same devices at once (the HTTP
+    server's threads, several workers): no deadlock, every event stored once."""
+    import threading
+
+    from django.utils import timezone
+
+    gateway, _ = make_gateway(compound=world.compound_b)
+    cams = [
+        make_device(place=world.building_b, kind="camera", gateway=gateway, channel=n)[0]
+        for n in range(1, 41)
+    ]
+    holder = ingest.Holder("gateway", gateway.pk, gateway.name)
+    errors: list[BaseException] = []
+
+    def sender(name: str, order: list[Any]) -> None:
+        try:
+            for round_ in range(15):
+                events = [
+                    {"device": c.key, "msg_id": f"{name}-{round_}-{i}", "type": "VMD"}
+                    for i, c in enumerate(order)
+                ]
+                ingest.ingest_batch(
+                    source="test", token_holder=holder, events=events, received_at=timezone.now()
+                )
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=sender, args=("a", cams)),
+        threading.Thread(target=sender, args=("b", cams[::-1])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert Event.objects.filter(device__gateway=gateway).count() == 2 * 15 * 40
