@@ -37,6 +37,9 @@ def test_officer_sees_a_new_page_live_on_the_phone(
     )
     item = page.wait_for_selector("#notifications a:has-text('电梯内发现电动车')", timeout=10_000)
     assert item is not None and "2幢" in item.inner_text()
+    # nobody acknowledged within 5 minutes: the breach arrives live too
+    services.escalate_due(now=timezone.now() + dt.timedelta(minutes=5, seconds=1))
+    page.wait_for_selector("#notifications a:has-text('响应超时')", timeout=10_000)
     page.screenshot(path=str(screenshot_dir / "notify-360-live-inbox.png"), full_page=True)
     # the push button is there; this test browser has no push service to subscribe to
     assert page.locator("[data-push-enable]").count() == 1
