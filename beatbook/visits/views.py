@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beatbook.core.scoping import scope_of
+from beatbook.core.shortcuts import as_object_id
 from beatbook.core.views import int_param, submit_form
 from beatbook.registry.models import Beat, Building, Community, Compound
 from beatbook.visits import coverage as cov
@@ -70,8 +71,13 @@ def worklist(request: HttpRequest) -> HttpResponse:
     """My follow-ups, lapsed care visits, and the households of my active
     rounds still to visit, in stairs order, each loggable in one tap."""
     work = selectors.worklist(user=request.user, round_id=request.GET.get("round"))
-    page = _paginate(request, work.pending, WORKLIST_PAGE) if work.pending is not None else None
-    rows = list(page.object_list) if page is not None else []
+    # pages without a count (the coverage box says how many are left): one
+    # row more than a page tells whether there is a next one
+    number = max(1, as_object_id(request.GET.get("page", "1")) or 1)
+    start = (number - 1) * WORKLIST_PAGE
+    rows = list(work.pending[start : start + WORKLIST_PAGE + 1]) if work.pending is not None else []
+    has_next = len(rows) > WORKLIST_PAGE
+    rows = rows[:WORKLIST_PAGE]
     if work.round is not None:
         selectors.mark_tried(work.round, rows)
     flat_ids = (
@@ -82,7 +88,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "visits/worklist.html",
         {
             "work": work,
-            "page": page,
+            "page_number": number,
+            "has_next": has_next,
             "rows": rows,
             "heads": selectors.heads_of(flat_ids),
             "today": rules.local_date(work.now),

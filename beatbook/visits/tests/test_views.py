@@ -367,3 +367,16 @@ def test_quick_log_error_is_shown_in_the_row(world: Any, round_a: Round) -> None
     assert response.status_code == 200  # htmx swaps only 2xx answers
     assert "text-danger" in response.content.decode()
     assert not Visit.objects.exists()
+
+
+def test_worklist_pages_without_counting(world: Any, round_a: Round) -> None:
+    for i in range(34):
+        f.FlatFactory(
+            building=world.building_a, entrance=world.entrance_a, room=f"8{i:02d}", floor=8
+        )
+    client = client_for(world.officer_a)
+    marker = 'name="round" value="%d"' % round_a.pk
+    first = client.get(reverse("visits:worklist")).content.decode()
+    second = client.get(reverse("visits:worklist") + f"?round={round_a.pk}&page=2").content.decode()
+    assert first.count(marker) == 30 and second.count(marker) == 5  # flat_a and 34 more
+    assert "page=2" in first and "page=3" not in second
