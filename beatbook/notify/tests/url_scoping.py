@@ -36,6 +36,8 @@ TESTED_IN: dict[str, str] = {
     "notify:mark-read": _VIEWS + "test_mark_read",
     "notify:push-subscribe": _VIEWS + "test_every_role_only_its_own_push_subscriptions",
     "notify:push-delete": _VIEWS + "test_push_subscribe_and_remove",
+    "api:notification-list": "beatbook/notify/tests/test_api.py::test_every_role_lists_only_its_own",
+    "api:notification-read": "beatbook/notify/tests/test_api.py::test_mark_read_only_own",
     "notify:channel-list": _VIEWS + "test_channel_list_admin_all_chief_own_station_others_refused",
 }
 SEES: dict[str, set[str]] = {}
