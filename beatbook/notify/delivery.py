@@ -116,7 +116,7 @@ def robot_items(payloads: list[dict[str, Any]]) -> list[str]:
     return [
         robots.markdown_item(
             STEP_LABELS.get(int(p.get("step") or 0), "") + str(p.get("title", "")),
-            str(p.get("body", "")),
+            "\n".join(str(x) for x in (p.get("body"), p.get("told_line")) if x),
             str(p.get("link", "")),
         )
         for p in payloads

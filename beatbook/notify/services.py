@@ -337,9 +337,11 @@ def _tell(
                 {"username": u.username, "name": u.display_name or u.username, "phone": u.phone}
                 for u in told[page.pk]
             ]
+            names = "、".join(r["name"] for r in recipients)
             group_payload = {
                 **payload,
                 "recipients": recipients,
+                "told_line": _("Told: %(names)s") % {"names": names} if names else "",
                 "opened_at": page.opened_at.isoformat(),
             }
             for channel in channels[page.station_id]:

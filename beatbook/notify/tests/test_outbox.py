@@ -225,6 +225,7 @@ def test_dingtalk_signed_and_batched(world: Any, rx: Receiver) -> None:
     assert body["msgtype"] == "markdown"
     for i in range(1, 4):
         assert f"高空抛物 #{i}" in body["markdown"]["text"]
+    assert world.officer_a.username in body["markdown"]["text"]  # who was told
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.SENT}
 
 
