@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 #: in the order they run; a suite whose script does not exist yet is skipped
-SUITES = ["pages", "import_scale", "search_scale", "visits", "sensing"]
+SUITES = ["pages", "import_scale", "search_scale", "visits", "sensing", "alerts", "notify"]
 DEFAULT_PG = "postgres://postgres@localhost:5432/beatbook_bench"
 
 

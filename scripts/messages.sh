@@ -11,6 +11,8 @@ set -euo pipefail
 export PYTHONSAFEPATH=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 py="$root/.venv/bin/python"
+# the commands run from an app folder; keep their var/ (secret key) at the top
+export BEATBOOK_HOME="$root"
 apps=(exchange search visits sweeps sensing alerts notify)
 if [[ $# -eq 0 ]]; then
   cd "$root/beatbook"
