@@ -140,9 +140,15 @@ def dead_letters(user: Any) -> QuerySet[OutboxMessage]:
 
 
 def outbox_counts() -> dict[str, int]:
+    """Messages waiting, held and dead (not the sent ones: there are many)."""
     from django.db.models import Count
 
-    rows = OutboxMessage.objects.values("status").annotate(n=Count("pk")).order_by()
+    rows = (
+        OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.HELD, Status.DEAD])
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     return {row["status"]: row["n"] for row in rows}
 
 

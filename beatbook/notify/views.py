@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from beatbook.core.scoping import scope_of
@@ -25,7 +26,7 @@ from beatbook.notify.models import Channel, Step
 from beatbook.registry.models import Station
 
 PAGE_SIZE = 50
-ADMIN_ONLY = _("Only the system administrator configures notifications.")
+ADMIN_ONLY = gettext_lazy("Only the system administrator configures notifications.")
 
 
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
