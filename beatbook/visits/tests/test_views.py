@@ -375,7 +375,7 @@ def test_worklist_pages_without_counting(world: Any, round_a: Round) -> None:
             building=world.building_a, entrance=world.entrance_a, room=f"8{i:02d}", floor=8
         )
     client = client_for(world.officer_a)
-    marker = 'name="round" value="%d"' % round_a.pk
+    marker = f'name="round" value="{round_a.pk}"'
     first = client.get(reverse("visits:worklist")).content.decode()
     second = client.get(reverse("visits:worklist") + f"?round={round_a.pk}&page=2").content.decode()
     assert first.count(marker) == 30 and second.count(marker) == 5  # flat_a and 34 more
