@@ -452,7 +452,7 @@ def my_followups(
 
 
 #: how many follow-ups and care households the worklist shows (the rest: their lists)
-WORKLIST_SHOWS = 20
+WORKLIST_SHOWS = 10
 
 
 def worklist(*, user: Any, round_id: Any = None, now: dt.datetime | None = None) -> Worklist:

@@ -44,7 +44,7 @@ from beatbook.visits.models import FollowUpStatus, Outcome, Round, RoundStatus
 
 PAGE_SIZE = 50
 #: households per worklist page: a long scroll on a phone already
-WORKLIST_PAGE = 30
+WORKLIST_PAGE = 20
 
 
 def _paginate(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
