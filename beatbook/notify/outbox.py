@@ -49,6 +49,8 @@ SEND_THREADS = 8
 WEBHOOK_BATCH = 100
 #: sent and dropped messages are deleted after this many days (dead letters stay)
 KEEP_DAYS = int(getattr(settings, "NOTIFY_OUTBOX_KEEP_DAYS", 30))
+#: in-app notifications are deleted after this many days (pages and who was told stay)
+NOTIFICATION_KEEP_DAYS = int(getattr(settings, "NOTIFY_KEEP_DAYS", 90))
 PRUNE_EVERY = dt.timedelta(minutes=10)
 _last_prune: dict[str, dt.datetime] = {}
 ROBOTS = (ChannelKind.WECOM, ChannelKind.DINGTALK)
@@ -68,7 +70,10 @@ def _with_link(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def prune(*, now: dt.datetime, limit: int = 1000) -> int:
-    """Delete sent and dropped messages older than KEEP_DAYS (at most ``limit``)."""
+    """Delete sent and dropped messages older than KEEP_DAYS, and in-app
+    notifications older than NOTIFICATION_KEEP_DAYS (at most ``limit`` each)."""
+    from beatbook.notify.models import Notification
+
     cutoff = now - dt.timedelta(days=KEEP_DAYS)
     ids = list(
         OutboxMessage.objects.filter(
@@ -77,7 +82,13 @@ def prune(*, now: dt.datetime, limit: int = 1000) -> int:
     )
     if ids:
         OutboxMessage.objects.filter(pk__in=ids).delete()
-    return len(ids)
+    old = now - dt.timedelta(days=NOTIFICATION_KEEP_DAYS)
+    notes = list(
+        Notification.objects.filter(created_at__lt=old).values_list("pk", flat=True)[:limit]
+    )
+    if notes:
+        Notification.objects.filter(pk__in=notes).delete()
+    return len(ids) + len(notes)
 
 
 def _maybe_prune(now: dt.datetime) -> None:

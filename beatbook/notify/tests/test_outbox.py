@@ -464,3 +464,9 @@ def test_old_sent_messages_are_pruned_dead_letters_kept(world: Any, rx: Receiver
     )
     assert outbox.prune(now=T0) == 2
     assert sorted(OutboxMessage.objects.values_list("status", flat=True)) == ["dead", "sent"]
+    from beatbook.notify import live
+
+    live.publish([world.officer_a.pk], {"title": "old"}, now=T0 - dt.timedelta(days=91))
+    live.publish([world.officer_a.pk], {"title": "recent"}, now=T0 - dt.timedelta(days=89))
+    assert outbox.prune(now=T0) == 1
+    assert list(Notification.objects.values_list("title", flat=True)) == ["recent"]
