@@ -288,7 +288,9 @@ def ingest_many(
             )
         )
 
-    with transaction.atomic():
+    # inside the MQTT intake's own transaction no savepoint is needed: a
+    # failure rolls the whole batch back and nothing is acknowledged
+    with transaction.atomic(savepoint=False):
         inserted = _insert(rows)
         for event_id, device_id, msg_id in inserted:
             b_index, index = owners[(device_id, msg_id)]
