@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -40,7 +41,7 @@ from beatbook.visits.forms import (
     VisitEditForm,
     VisitForm,
 )
-from beatbook.visits.models import FollowUpStatus, Outcome, Round, RoundStatus
+from beatbook.visits.models import FollowUpStatus, Outcome, Round, RoundKind, RoundStatus
 
 PAGE_SIZE = 50
 #: households per worklist page: a long scroll on a phone already
@@ -175,6 +176,19 @@ def quick_log(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_next_url(request, reverse("visits:worklist")))
 
 
+def _after_visit_url(request: HttpRequest, visit: Any, flat: Any) -> str:
+    """A sweep visit that reached the household goes on to the sweep's
+    questions (beatbook/sweeps); any other visit back to where it came from."""
+    if (
+        visit.round_id
+        and visit.round.kind == RoundKind.SWEEP
+        and visit.outcome == Outcome.VISITED
+        and "sweeps" in settings.FEATURE_APPS
+    ):
+        return reverse("sweeps:visit-answers", args=[visit.pk])
+    return _next_url(request, reverse("registry:flat-detail", args=[flat.pk]))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -223,7 +237,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save,
-        lambda v: _next_url(request, reverse("registry:flat-detail", args=[flat.pk])),
+        lambda v: _after_visit_url(request, v, flat),
         _("Visit logged."),
     )
     return done or render(

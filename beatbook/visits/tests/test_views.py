@@ -127,6 +127,31 @@ def test_full_visit_form_with_followup(world: Any, round_a: Round) -> None:
     assert FollowUp.objects.get().due_date == due
 
 
+@pytest.mark.parametrize(
+    ("kind", "outcome", "to_answers"),
+    [
+        ("sweep", "visited", True),
+        ("sweep", "nobody_home", False),
+        ("routine", "visited", False),
+    ],
+)
+def test_a_sweep_visit_goes_on_to_the_sweep_questions(
+    world: Any, round_a: Round, kind: str, outcome: str, to_answers: bool
+) -> None:
+    Round.objects.filter(pk=round_a.pk).update(kind=kind)
+    response = client_for(world.officer_a).post(
+        reverse("visits:visit-create", args=[world.flat_a.pk]),
+        {
+            "round": round_a.pk,
+            "outcome": outcome,
+            "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    answers = reverse("sweeps:visit-answers", args=[Visit.objects.get().pk])
+    assert (response["Location"] == answers) == to_answers
+
+
 def test_edit_then_correct(world: Any, round_a: Round) -> None:
     visit = services.visit_log(
         actor=world.officer_a, flat=world.flat_a, round_=round_a, outcome=Outcome.VISITED
