@@ -87,6 +87,7 @@ typecheck: dev
 test-sqlite: dev
 	@mkdir -p $(REPORTS)
 	@echo "--- tests on SQLite"
+	@$(BIN)/python scripts/mqtt_reachable.py || [ "$${CI:-}" != "true" ]
 	env -u DATABASE_URL $(PYTEST) -m "not browser" --junitxml=$(REPORTS)/sqlite.xml beatbook
 
 # pytest-django creates (and drops) the database test_<name> on that server
