@@ -66,6 +66,7 @@ def gateway_list(*, user: Any, compound: int | None = None) -> QuerySet[Gateway]
         Gateway.objects.visible_to(user)
         .select_related("compound")
         .annotate(device_count=Count("devices"))
+        .order_by("name", "id")  # Meta.ordering does not apply to an aggregate
     )
     if compound:
         qs = qs.filter(compound_id=compound)
