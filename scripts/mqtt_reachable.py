@@ -13,6 +13,8 @@ host, port = url.hostname or "127.0.0.1", url.port or 1883
 try:
     socket.create_connection((host, port), timeout=2).close()
 except OSError as exc:
-    print(f"SKIPPED: MQTT tests — no broker at {host}:{port} ({exc}); set MQTT_URL or start Mosquitto")
+    print(
+        f"SKIPPED: MQTT tests — no broker at {host}:{port} ({exc}); set MQTT_URL or start Mosquitto"
+    )
     sys.exit(1)
 print(f"MQTT broker at {host}:{port}: the MQTT tests run against it")
