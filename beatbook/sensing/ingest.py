@@ -372,7 +372,10 @@ def _touch(device_ids: list[int], received_at: dt.datetime) -> None:
     """Move last_seen_at forward (never back) for these devices (raw SQL: the
     ORM's IN lookup costs more than the update for a thousand ids). On
     PostgreSQL the rows are locked in id order first, so concurrent batches
-    touching the same devices wait for each other instead of deadlocking."""
+    touching the same devices wait for each other instead of deadlocking. The
+    lock is FOR NO KEY UPDATE (what the UPDATE itself takes): FOR UPDATE would
+    also conflict with the FOR KEY SHARE locks other batches' event inserts hold
+    on the same devices (their foreign-key checks) and deadlock with them."""
     table = Device._meta.db_table
     when = _adapters()[0](received_at)
     postgres = connection.vendor == "postgresql"
@@ -382,7 +385,7 @@ def _touch(device_ids: list[int], received_at: dt.datetime) -> None:
             marks = ",".join(["%s"] * len(chunk))
             due = f"id IN ({marks}) AND (last_seen_at IS NULL OR last_seen_at < %s)"
             if postgres:
-                due = f"id IN (SELECT id FROM {table} WHERE {due} ORDER BY id FOR UPDATE)"  # noqa: S608
+                due = f"id IN (SELECT id FROM {table} WHERE {due} ORDER BY id FOR NO KEY UPDATE)"  # noqa: S608
             sql = f"UPDATE {table} SET last_seen_at = %s WHERE {due}"  # noqa: S608 - constants
             cursor.execute(sql, [when, *chunk, when])
 
