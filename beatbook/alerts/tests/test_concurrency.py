@@ -25,6 +25,29 @@ pytestmark = [
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
+def _run_workers(*, limit: int, workers: int = 4) -> None:
+    """Run ``workers`` threads of the alert worker at once until all are idle."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(workers)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            while worker.run_once(now=T0 + dt.timedelta(minutes=1), limit=limit):
+                pass
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+
+
 def test_concurrent_workers_raise_no_duplicate_alerts(world: Any) -> None:
     devices = [make_device(building=world.building_a, kind="camera") for _ in range(4)]
     gate = make_device(building=world.building_a, kind="access_control")
@@ -49,25 +72,7 @@ def test_concurrent_workers_raise_no_duplicate_alerts(world: Any) -> None:
             )
         )
     Event.objects.bulk_create(events)
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            while worker.run_once(now=T0 + dt.timedelta(minutes=1), limit=7):
-                pass
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    _run_workers(limit=7)
     assert not Event.objects.filter(evaluated=False).exists()
     alerts = list(Alert.objects.all())
     by_subject = {(a.subject, a.rule, a.event_type): a for a in alerts}
@@ -95,24 +100,6 @@ def test_two_sensors_of_one_person_fold_into_one_alert_across_workers(world: Any
             for i in range(120)
         ]
     )
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            while worker.run_once(now=T0 + dt.timedelta(minutes=1), limit=3):
-                pass
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    _run_workers(limit=3)
     (alert,) = Alert.objects.all()
     assert (alert.subject, alert.count) == (f"p{world.resident_a.pk}", 120)
