@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -1159,6 +1159,31 @@ def _update_resident(actor: Any, pk: int, changes: dict[str, Any], file_name: st
 # --- flats --------------------------------------------------------------------------------
 
 
+_Row = TypeVar("_Row", rules.FlatRow, rules.PremisesRow)
+
+
+def _checked_rows(
+    chunk: list[tuple[int, dict[str, Any]]],
+    check: Callable[[int, dict[str, Any]], tuple[_Row | None, list[rules.Problem]]],
+    key: Callable[[_Row], str],
+    *,
+    report: ImportReport,
+    rejections: _Rejections,
+    seen: FirstRows,
+) -> tuple[list[_Row], dict[int, int]]:
+    """Count and check a chunk's rows (their problems rejected); the valid rows
+    and {row: earlier row} for those whose ``key`` came before in the file."""
+    report.rows += len(chunk)
+    valid: list[_Row] = []
+    for number, cells in chunk:
+        row, problems = check(number, cells)
+        for issue in problems:
+            rejections.add(number, issue)
+        if row is not None:
+            valid.append(row)
+    return valid, seen.earlier((key(r), r.row) for r in valid)
+
+
 def flats_import(
     *,
     actor: Any,
@@ -1175,15 +1200,14 @@ def flats_import(
         tree = _Tree(j)
         with FirstRows() as seen:
             for chunk in _chunks(table, chunk_rows):
-                report.rows += len(chunk)
-                valid: list[rules.FlatRow] = []
-                for number, cells in chunk:
-                    row, problems = rules.check_flat(number, cells)
-                    for issue in problems:
-                        rejections.add(number, issue)
-                    if row is not None:
-                        valid.append(row)
-                duplicates = seen.earlier(("\x1f".join(r.place.flat_key), r.row) for r in valid)
+                valid, duplicates = _checked_rows(
+                    chunk,
+                    rules.check_flat,
+                    lambda r: "\x1f".join(r.place.flat_key),
+                    report=report,
+                    rejections=rejections,
+                    seen=seen,
+                )
                 ok = []
                 for r in valid:
                     if r.row in duplicates:
@@ -1270,15 +1294,14 @@ def premises_import(
         tree = _Tree(j)
         with FirstRows() as seen:
             for chunk in _chunks(table, chunk_rows):
-                report.rows += len(chunk)
-                valid: list[rules.PremisesRow] = []
-                for number, cells in chunk:
-                    row, problems = rules.check_premises(number, cells)
-                    for issue in problems:
-                        rejections.add(number, issue)
-                    if row is not None:
-                        valid.append(row)
-                duplicates = seen.earlier((f"{r.community}\x1f{r.name}", r.row) for r in valid)
+                valid, duplicates = _checked_rows(
+                    chunk,
+                    rules.check_premises,
+                    lambda r: f"{r.community}\x1f{r.name}",
+                    report=report,
+                    rejections=rejections,
+                    seen=seen,
+                )
                 for r in valid:
                     if r.row in duplicates:
                         rejections.add(
