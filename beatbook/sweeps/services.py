@@ -11,12 +11,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beatbook.accounts.models import Role
 from beatbook.core import audit
-from beatbook.core.scoping import Scope, scope_of
+from beatbook.core.scoping import scope_of
 from beatbook.registry.models import Flat, Resident
 from beatbook.sweeps import days
 from beatbook.sweeps.models import (
@@ -28,29 +27,14 @@ from beatbook.sweeps.models import (
     QuestionKind,
 )
 from beatbook.visits.models import Outcome, Round, RoundKind, Visit
-from beatbook.visits.services import round_buildings
+from beatbook.visits.services import _clean_text as _text
+from beatbook.visits.services import _now, _require_flat, _require_visitor, round_buildings
 
 #: a phone's clock may run a little fast
 FUTURE_SLACK = dt.timedelta(minutes=10)
 MAX_NUMBER = 10_000
 #: roles that set a sweep's questions (community workers answer them)
 ORGANISERS = (Role.OFFICER, Role.CHIEF)
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now if now is not None else timezone.now()
-
-
-def _require_visitor(actor: Any) -> Scope:
-    scope = scope_of(actor)
-    if not scope.sees_residents:
-        raise PermissionDenied(_("Your role does not visit households."))
-    return scope
-
-
-def _require_flat(scope: Scope, flat: Flat) -> None:
-    if not scope.covers_building(flat.building_id, flat.building.compound.community_id):
-        raise PermissionDenied(_("This household is outside your jurisdiction."))
 
 
 def may_organise(actor: Any, round_: Round) -> bool:
@@ -64,13 +48,6 @@ def may_organise(actor: Any, round_: Round) -> bool:
 def _require_sweep(round_: Round) -> None:
     if round_.kind != RoundKind.SWEEP:
         raise ValidationError({"round": _("Only an emergency sweep asks questions.")})
-
-
-def _text(value: str | None, name: str, max_length: int) -> str:
-    text = (value or "").strip()
-    if len(text) > max_length:
-        raise ValidationError({name: _("At most %(n)d characters.") % {"n": max_length}})
-    return text
 
 
 # --- questions -------------------------------------------------------------------------
