@@ -208,15 +208,19 @@ def gateway_update(
     return gateway
 
 
-def gateway_rotate_token(*, actor: Any, gateway: Gateway) -> str:
-    """A new secret for the gateway (the old one stops working)."""
-    _require_manager(actor, gateway.compound)
+def _rotate_token(actor: Any, obj: Gateway | Device, action: str) -> str:
+    _require_manager(actor, obj.compound)
     token = new_token()
     with transaction.atomic():
-        Gateway.objects.filter(pk=gateway.pk).update(token_hash=hash_token(token))
-        audit.record(actor=actor, action="gateway.rotate_token", obj=gateway)
+        type(obj).objects.filter(pk=obj.pk).update(token_hash=hash_token(token))
+        audit.record(actor=actor, action=action, obj=obj)
     transaction.on_commit(ingest.forget)
     return token
+
+
+def gateway_rotate_token(*, actor: Any, gateway: Gateway) -> str:
+    """A new secret for the gateway (the old one stops working)."""
+    return _rotate_token(actor, gateway, "gateway.rotate_token")
 
 
 # --- devices -----------------------------------------------------------------
@@ -283,6 +287,13 @@ def _place_fields(place: Place) -> dict[str, Any]:
     }
 
 
+def _may_watch(actor: Any, person: Resident | None) -> bool:
+    """Whether the actor may have a device watch this person (one they see)."""
+    if person is None or actor is None:
+        return True
+    return Resident.objects.visible_to(actor).filter(pk=person.pk).exists()
+
+
 def device_create(
     *,
     actor: Any,
@@ -310,11 +321,7 @@ def device_create(
         errors["key"] = _("A key of 1 to 100 characters without / + # is required.")
     if kind not in DeviceKind.values:
         errors["kind"] = _("Unknown device kind.")
-    if (
-        person is not None
-        and actor is not None
-        and not Resident.objects.visible_to(actor).filter(pk=person.pk).exists()
-    ):
+    if not _may_watch(actor, person):
         errors["person"] = _("No such resident in your jurisdiction.")
     if gateway is None and channel is not None:
         errors["gateway"] = _("A channel needs a gateway.")
@@ -375,11 +382,7 @@ def device_update(
     if name is not None:
         device.name = name.strip()[:100]
     if person is not False:
-        if (
-            person is not None
-            and actor is not None
-            and not Resident.objects.visible_to(actor).filter(pk=person.pk).exists()  # type: ignore[union-attr]
-        ):
+        if not _may_watch(actor, person):  # type: ignore[arg-type]
             raise ValidationError({"person": _("No such resident in your jurisdiction.")})
         device.person = person  # type: ignore[assignment]
     if absence_window is not False:
@@ -402,10 +405,4 @@ def device_update(
 
 def device_rotate_token(*, actor: Any, device: Device) -> str:
     """A new secret for the device (the old one stops working)."""
-    _require_manager(actor, device.compound)
-    token = new_token()
-    with transaction.atomic():
-        Device.objects.filter(pk=device.pk).update(token_hash=hash_token(token))
-        audit.record(actor=actor, action="device.rotate_token", obj=device)
-    transaction.on_commit(ingest.forget)
-    return token
+    return _rotate_token(actor, device, "device.rotate_token")
