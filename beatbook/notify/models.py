@@ -92,8 +92,6 @@ class Page(models.Model):
     url = models.CharField(_("link"), max_length=500, blank=True)
     severity = models.CharField(_("severity"), max_length=16, default="high")
     opened_at = models.DateTimeField(_("opened"))
-    #: the highest step reached (0, 1, 3 or 5)
-    step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices, default=0)
     #: the delays of the station policy when the page opened (seconds)
     duty_after = models.PositiveIntegerField(default=60)
     chief_after = models.PositiveIntegerField(default=180)
@@ -138,6 +136,17 @@ class Page(models.Model):
     @property
     def breached(self) -> bool:
         return self.breached_at is not None
+
+    @property
+    def step(self) -> int:
+        """The highest step reached (0, 1, 3 or 5), from when each was taken."""
+        if self.breached_at is not None:
+            return Step.BREACH
+        if self.step3_at is not None:
+            return Step.CHIEF
+        if self.step1_at is not None:
+            return Step.DUTY
+        return Step.ASSIGNED
 
     @property
     def seconds_to_ack(self) -> float | None:

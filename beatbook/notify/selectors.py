@@ -55,7 +55,8 @@ def pages_for(subject_type: str, ids: Iterable[int]) -> dict[int, PageInfo]:
         .only(
             "pk",
             "subject_id",
-            "step",
+            "step1_at",
+            "step3_at",
             "breached_at",
             "opened_at",
             "acknowledged_at",

@@ -631,7 +631,6 @@ def escalate_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         by_step: dict[int, list[Page]] = defaultdict(list)
         for page in pages:
             for step in rules.steps_due(page.opened_at, page.step, _delays(page), now):
-                page.step = step
                 if step == Step.DUTY:
                     page.step1_at = now
                 elif step == Step.CHIEF:
@@ -643,9 +642,7 @@ def escalate_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         # in step order, so a page overdue by several steps tells each in turn
         for step in sorted(by_step):
             _tell(by_step[step], step, now, policies)
-        Page.objects.bulk_update(
-            pages, ["step", "step1_at", "step3_at", "breached_at", "next_step_at"]
-        )
+        Page.objects.bulk_update(pages, ["step1_at", "step3_at", "breached_at", "next_step_at"])
     return len(pages)
 
 
