@@ -21,7 +21,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.http import Http404
 
-from beatbook.exchange.services import ImportFile, ImportReport
+from beatbook.exchange.services import IMPORTERS, ImportFile, ImportReport
 
 MAX_AGE = 24 * 3600
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -102,3 +102,23 @@ def upload_get(*, user: Any, token: str) -> Upload:
     if meta.get("user_id") != user.pk:
         raise Http404
     return Upload(token=token, directory=directory, meta=meta)
+
+
+def upload_preview(*, actor: Any, upload: Upload) -> ImportReport:
+    """Dry-run the import of ``upload`` and keep its report as the preview.
+    Raises UnusableFile for a file that cannot be read."""
+    report = IMPORTERS[upload.kind](actor=actor, rows_source=upload.source, dry_run=True)
+    upload.save_report("preview", report)
+    return report
+
+
+def upload_confirm(*, actor: Any, upload: Upload, skip_invalid: bool) -> ImportReport | None:
+    """Import a previewed upload, once, and keep its report as the result;
+    None (nothing done) before a preview or after the import."""
+    if upload.report("result") is not None or upload.report("preview") is None:
+        return None
+    result = IMPORTERS[upload.kind](
+        actor=actor, rows_source=upload.source, skip_invalid=skip_invalid
+    )
+    upload.save_report("result", result)
+    return result

@@ -18,13 +18,8 @@ from beatbook.core.forms import add_service_errors
 from beatbook.core.views import scope_required
 from beatbook.exchange.forms import ConfirmForm, ExportForm, ImportForm
 from beatbook.exchange.selectors import ExportScope, export_xlsx
-from beatbook.exchange.services import (
-    IMPORTERS,
-    UnusableFile,
-    error_report_xlsx,
-    unusable_message,
-)
-from beatbook.exchange.uploads import upload_get, upload_save
+from beatbook.exchange.services import UnusableFile, error_report_xlsx, unusable_message
+from beatbook.exchange.uploads import upload_confirm, upload_get, upload_preview, upload_save
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CANNOT_IMPORT = gettext_lazy("Your role cannot import into the registry.")
@@ -43,15 +38,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             chunks=form.cleaned_data["file"].chunks(),
         )
         try:
-            report = IMPORTERS[upload.kind](
-                actor=request.user, rows_source=upload.source, dry_run=True
-            )
+            upload_preview(actor=request.user, upload=upload)
         except UnusableFile as exc:
             form.add_error(
                 "file", _("This file cannot be imported: %(e)s") % {"e": unusable_message(exc)}
             )
         else:
-            upload.save_report("preview", report)
             return redirect("exchange:import-preview", token=upload.token)
     return render(
         request,
@@ -64,20 +56,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """What the import would do (GET); store it (POST), then show the result."""
     upload = upload_get(user=request.user, token=token)
-    preview = upload.report("preview")
-    result = upload.report("result")
-    if request.method == "POST" and result is None and preview is not None:
+    if request.method == "POST":
         form = ConfirmForm(request.POST)
         skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
         try:
-            result = IMPORTERS[upload.kind](
-                actor=request.user, rows_source=upload.source, skip_invalid=skip_invalid
-            )
+            done = upload_confirm(actor=request.user, upload=upload, skip_invalid=skip_invalid)
         except UnusableFile as exc:  # the file was readable at the preview: only if removed since
             raise PermissionDenied(unusable_message(exc)) from exc
-        upload.save_report("result", result)
-        return redirect("exchange:import-preview", token=token)
-    report = result or preview
+        if done is not None:
+            return redirect("exchange:import-preview", token=token)
+    result = upload.report("result")
+    report = result or upload.report("preview")
     return render(
         request,
         "exchange/import_preview.html",
