@@ -208,6 +208,16 @@ def gateway_update(
     return gateway
 
 
+def gateway_map_vendor(*, actor: Any, gateway: Gateway, vendor: str, type: str | None) -> Gateway:
+    """Map one vendor event name onto the vocabulary (``type=None`` removes it)."""
+    mapping = dict(gateway.event_type_map)
+    if type is None:
+        mapping.pop(vendor, None)
+    else:
+        mapping[vendor.strip()] = type
+    return gateway_update(actor=actor, gateway=gateway, event_type_map=mapping)
+
+
 def _rotate_token(actor: Any, obj: Gateway | Device, action: str) -> str:
     _require_manager(actor, obj.compound)
     token = new_token()

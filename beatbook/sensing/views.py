@@ -181,17 +181,15 @@ def gateway_map(request: HttpRequest, pk: int) -> HttpResponse:
     gateway = get_visible_or_404(selectors.gateway_list(user=request.user), pk)
     if not services.may_manage(request.user):
         raise PermissionDenied(_("Your role cannot change gateways."))
-    mapping = dict(gateway.event_type_map)
-    if request.POST.get("remove"):
-        mapping.pop(request.POST["remove"], None)
-    else:
+    vendor, type_ = request.POST.get("remove", ""), None
+    if not vendor:
         form = MappingForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Give a vendor event name and an event type."))
             return redirect("sensing:gateway-detail", pk=gateway.pk)
-        mapping[form.cleaned_data["vendor"].strip()] = form.cleaned_data["type"]
+        vendor, type_ = form.cleaned_data["vendor"], form.cleaned_data["type"]
     try:
-        services.gateway_update(actor=request.user, gateway=gateway, event_type_map=mapping)
+        services.gateway_map_vendor(actor=request.user, gateway=gateway, vendor=vendor, type=type_)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
