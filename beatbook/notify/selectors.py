@@ -192,10 +192,6 @@ class ResponseTimes:
     officers: list[ResponseRow]
 
 
-def pages_visible(user: Any) -> QuerySet[Page]:
-    return Page.objects.visible_to(user)
-
-
 def response_times(
     user: Any, *, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> ResponseTimes | None:
