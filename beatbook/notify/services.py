@@ -540,17 +540,7 @@ def _tell_told(page: Page, kind: str, title: str, now: dt.datetime, skip: int | 
             if uid != skip
         }
     )
-    payload = {
-        "kind": kind,
-        "title": title[:200],
-        "body": "",
-        "url": page.url,
-        "page": page.pk,
-        "subject_type": page.subject_type,
-        "subject_id": page.subject_id,
-        "severity": page.severity,
-        "step": page.step,
-    }
+    payload = {**_page_payload(page, page.step, kind, ""), "title": title[:200], "body": ""}
     live.publish(users, payload, now=now)
 
 
