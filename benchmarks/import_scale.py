@@ -34,7 +34,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-SQLITE_CACHE_MIB = 64  # beatbook.exchange.services.SQLITE_CACHE_KIB / 1024
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -91,6 +90,7 @@ def child(database_url: str, home: str, csv_path: str, n: int, profile: bool) ->
                 "baseline_kib": baseline,
                 "peak_kib": peak,
                 "phases": dict(services.PHASE_SECONDS),
+                "sqlite_cache_kib": services.SQLITE_CACHE_KIB,
             }
         )
     )
@@ -249,7 +249,7 @@ def main() -> None:
         print(
             "    (held between the sizes, measured with tracemalloc: the search keys' per-name\n"
             "    caches in beatbook/search/keys.py, bounded at 200,000 names each, and SQLite's\n"
-            f"    page cache, fixed at {SQLITE_CACHE_MIB} MiB while importing; the import keeps one chunk)"
+            f"    page cache, fixed at {_mib(result['sqlite_cache_kib']):.0f} MiB while importing; the import keeps one chunk)"
         )
         if args.postgres:
             print("\nPostgreSQL")
