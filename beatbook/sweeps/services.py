@@ -27,8 +27,15 @@ from beatbook.sweeps.models import (
     QuestionKind,
 )
 from beatbook.visits.models import Outcome, Round, RoundKind, Visit
+from beatbook.visits.services import (
+    LoggedVisit,
+    _now,
+    _require_flat,
+    _require_visitor,
+    round_buildings,
+    visit_log,
+)
 from beatbook.visits.services import _clean_text as _text
-from beatbook.visits.services import _now, _require_flat, _require_visitor, round_buildings
 
 #: a phone's clock may run a little fast
 FUTURE_SLACK = dt.timedelta(minutes=10)
@@ -280,6 +287,35 @@ def answers_save(
                 extra={"round": round_.pk},
             )
     return result
+
+
+def sweep_visit_log(
+    *,
+    actor: Any,
+    round_: Round,
+    flat: Flat,
+    outcome: str,
+    people_met: str = "",
+    notes: str = "",
+    answers: Iterable[AnswerInput] = (),
+    now: dt.datetime | None = None,
+) -> tuple[LoggedVisit, SavedAnswers]:
+    """Log a sweep visit of a household and, when it reached the household, its
+    answers: both or neither."""
+    with transaction.atomic():
+        logged = visit_log(
+            actor=actor,
+            flat=flat,
+            round_=round_,
+            outcome=outcome,
+            people_met=people_met,
+            notes=notes,
+            now=now,
+        )
+        saved = SavedAnswers()
+        if outcome == Outcome.VISITED:
+            saved = answers_save(actor=actor, visit=logged.visit, answers=answers, now=now)
+    return logged, saved
 
 
 # --- home observation -------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,8 +38,6 @@ from beatbook.sweeps.forms import (
 )
 from beatbook.visits import coverage as cov
 from beatbook.visits import selectors as visit_selectors
-from beatbook.visits import services as visit_services
-from beatbook.visits.models import Outcome
 
 PAGE_SIZE = 100
 
@@ -189,20 +186,15 @@ def household_visit(request: HttpRequest, pk: int, flat: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                logged = visit_services.visit_log(
-                    actor=request.user,
-                    flat=household,
-                    round_=round_,
-                    outcome=data["outcome"],
-                    people_met=data["people_met"],
-                    notes=data["notes"],
-                )
-                saved = services.SavedAnswers()
-                if data["outcome"] == Outcome.VISITED:
-                    saved = services.answers_save(
-                        actor=request.user, visit=logged.visit, answers=form.answer_inputs()
-                    )
+            logged, saved = services.sweep_visit_log(
+                actor=request.user,
+                round_=round_,
+                flat=household,
+                outcome=data["outcome"],
+                people_met=data["people_met"],
+                notes=data["notes"],
+                answers=form.answer_inputs(),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -15,7 +15,7 @@ from beatbook.sweeps import days, selectors, services
 from beatbook.sweeps.models import Answer, Observation, ObservationChange, QuestionKind
 from beatbook.sweeps.tests.factories import SweepFactory
 from beatbook.visits import services as visit_services
-from beatbook.visits.models import Outcome, RoundKind, RoundScope
+from beatbook.visits.models import Outcome, RoundKind, RoundScope, Visit
 from beatbook.visits.tests.factories import RoundFactory
 
 UTC = dt.UTC
@@ -184,6 +184,43 @@ def test_answers_refused(world: Any, sweep: Any) -> None:
             now=NOW,
         )
     assert not Answer.objects.exists()
+
+
+def test_sweep_visit_log_keeps_the_visit_and_its_answers_together(world: Any, sweep: Any) -> None:
+    back, people, _ = _questions(world, sweep)
+    bad = services.AnswerInput(question=people, value=-1)
+    with pytest.raises(ValidationError):
+        services.sweep_visit_log(
+            actor=world.officer_a,
+            round_=sweep,
+            flat=world.flat_a,
+            outcome=Outcome.VISITED,
+            answers=[bad],
+            now=NOW,
+        )
+    assert not Visit.objects.exists() and not Answer.objects.exists()
+
+    logged, saved = services.sweep_visit_log(
+        actor=world.officer_a,
+        round_=sweep,
+        flat=world.flat_a,
+        outcome=Outcome.VISITED,
+        answers=[services.AnswerInput(question=back, resident=world.resident_a, value=True)],
+        now=NOW,
+    )
+    assert logged.visit.round == sweep and len(saved.observations) == 1
+    assert Answer.objects.get().visit == logged.visit
+
+    # nobody home: the visit, no answers
+    logged, saved = services.sweep_visit_log(
+        actor=world.officer_a,
+        round_=sweep,
+        flat=world.flat_a,
+        outcome=Outcome.NOBODY_HOME,
+        answers=[services.AnswerInput(question=people, value=2)],
+        now=NOW,
+    )
+    assert not logged.visit.sweep_answers.exists() and saved.answers == []
 
 
 def _observation(world: Any, sweep: Any, start: dt.date = dt.date(2026, 3, 1)) -> Observation:
