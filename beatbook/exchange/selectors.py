@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from beatbook.core import audit
 from beatbook.core.scoping import scope_of
-from beatbook.core.shortcuts import as_object_id
+from beatbook.core.shortcuts import as_object_id, get_visible_or_404
 from beatbook.exchange import rows as rules
 from beatbook.registry.idnumbers import mask_id_number
 from beatbook.registry.models import Beat, Building, Community, Compound, Flat, Premises, Resident
@@ -97,8 +97,7 @@ def scope_check(*, user: Any, scope: ExportScope) -> None:
         "compound": Compound,
         "building": Building,
     }
-    if not models[scope.level].objects.visible_to(user).filter(pk=scope.id).exists():
-        raise Http404
+    get_visible_or_404(models[scope.level].objects.visible_to(user), scope.id)
 
 
 def scope_choices(*, user: Any) -> list[tuple[str, str]]:
