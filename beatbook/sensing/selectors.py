@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery
 
 from beatbook.registry.models import Resident
 from beatbook.sensing.models import Device, Event, Gateway
@@ -60,8 +60,6 @@ def device_events(*, user: Any, device: Device, limit: int = RECENT_EVENTS) -> l
 
 
 def gateway_list(*, user: Any, compound: int | None = None) -> QuerySet[Gateway]:
-    from django.db.models import Count
-
     qs = (
         Gateway.objects.visible_to(user)
         .select_related("compound")

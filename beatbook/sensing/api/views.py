@@ -40,6 +40,13 @@ def _with_token(serializer: type[serializers.Serializer]) -> Any:
     )
 
 
+def _created(view: SelectorViewSet, created: services.Created) -> Response:
+    """201 with the new object and its token, shown only now."""
+    body = dict(view.get_serializer(view.reloaded(created.obj)).data)
+    body["token"] = created.token
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
 class DeviceViewSet(SelectorViewSet):
     """Sensors and cameras in the user's jurisdiction. POST adds one (beat
     officers and the station chief, in their communities) and answers with
@@ -67,9 +74,7 @@ class DeviceViewSet(SelectorViewSet):
         else:
             place = next(p for p in places.values() if p is not None)
         created = services.device_create(actor=request.user, place=place, **data)
-        body = dict(self.get_serializer(self.reloaded(created.obj)).data)
-        body["token"] = created.token
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(self, created)
 
     @extend_schema(
         request=s.DeviceUpdateSerializer,
@@ -102,9 +107,7 @@ class GatewayViewSet(SelectorViewSet):
             raise PermissionDenied
         data = self.parse(s.GatewayCreateSerializer)
         created = services.gateway_create(actor=request.user, **data)
-        body = dict(self.get_serializer(self.reloaded(created.obj)).data)
-        body["token"] = created.token
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(self, created)
 
     @extend_schema(
         request=s.GatewayUpdateSerializer,
