@@ -52,6 +52,17 @@ def _paginate(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
     return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
+def _form_page(
+    request: HttpRequest, form: Any, title: str, *, cancel_url: str, flat: Any = None
+) -> HttpResponse:
+    """The one-form page every write of this app shows (a household's address above it)."""
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "flat": flat, "title": title, "cancel_url": cancel_url},
+    )
+
+
 def _visitor(request: HttpRequest) -> None:
     if not scope_of(request.user).sees_residents:
         raise PermissionDenied(_("Your role does not visit households."))
@@ -240,15 +251,12 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
         lambda v: _after_visit_url(request, v, flat),
         _("Visit logged."),
     )
-    return done or render(
+    return done or _form_page(
         request,
-        "visits/visit_form.html",
-        {
-            "form": form,
-            "flat": flat,
-            "title": _("Log a visit"),
-            "cancel_url": reverse("registry:flat-detail", args=[flat.pk]),
-        },
+        form,
+        _("Log a visit"),
+        cancel_url=reverse("registry:flat-detail", args=[flat.pk]),
+        flat=flat,
     )
 
 
@@ -291,15 +299,12 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda v: reverse("visits:visit-detail", args=[v.pk]),
         _("Visit saved."),
     )
-    return done or render(
+    return done or _form_page(
         request,
-        "visits/visit_form.html",
-        {
-            "form": form,
-            "flat": visit.flat,
-            "title": _("Edit visit"),
-            "cancel_url": reverse("visits:visit-detail", args=[visit.pk]),
-        },
+        form,
+        _("Edit visit"),
+        cancel_url=reverse("visits:visit-detail", args=[visit.pk]),
+        flat=visit.flat,
     )
 
 
@@ -325,15 +330,12 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
         lambda v: reverse("visits:visit-detail", args=[v.pk]),
         _("Correction appended."),
     )
-    return done or render(
+    return done or _form_page(
         request,
-        "visits/visit_form.html",
-        {
-            "form": form,
-            "flat": visit.flat,
-            "title": _("Correct visit"),
-            "cancel_url": reverse("visits:visit-detail", args=[visit.pk]),
-        },
+        form,
+        _("Correct visit"),
+        cancel_url=reverse("visits:visit-detail", args=[visit.pk]),
+        flat=visit.flat,
     )
 
 
@@ -425,15 +427,12 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda h: reverse("registry:flat-detail", args=[flat.pk]),
         _("Household saved."),
     )
-    return done or render(
+    return done or _form_page(
         request,
-        "visits/visit_form.html",
-        {
-            "form": form,
-            "flat": flat,
-            "title": _("Household classification"),
-            "cancel_url": reverse("registry:flat-detail", args=[flat.pk]),
-        },
+        form,
+        _("Household classification"),
+        cancel_url=reverse("registry:flat-detail", args=[flat.pk]),
+        flat=flat,
     )
 
 
@@ -518,10 +517,8 @@ def round_create(request: HttpRequest) -> HttpResponse:
         lambda r: reverse("visits:round-detail", args=[r.pk]),
         _("Round created."),
     )
-    return done or render(
-        request,
-        "visits/visit_form.html",
-        {"form": form, "title": _("New visit round"), "cancel_url": reverse("visits:round-list")},
+    return done or _form_page(
+        request, form, _("New visit round"), cancel_url=reverse("visits:round-list")
     )
 
 
