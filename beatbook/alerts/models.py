@@ -9,7 +9,7 @@ last seen). Offline alerts are always about the device.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -17,9 +17,8 @@ from django.db.models import Q
 from django.utils.translation import pgettext_lazy
 
 from beatbook.alerts import rules
-from beatbook.core.scoping import scope_of
 from beatbook.registry.models import Compound, Resident
-from beatbook.sensing.models import Device, Event, EventType, _place_q
+from beatbook.sensing.models import Device, Event, EventType
 
 
 class RuleKind(models.TextChoices):
@@ -48,14 +47,14 @@ def subject_of(*, device_id: int, person_id: int | None, rule: str) -> str:
     return f"d{device_id}"
 
 
-class AlertQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> AlertQuerySet:
-        """Alerts of the devices the user sees (building or compound scoping)."""
-        scope = scope_of(user)
-        if not scope.sees_residents:
-            return self.none()
-        return self.filter(_place_q(scope, "device__building", "device__compound"))
+class DeviceScopedQuerySet(models.QuerySet):
+    """Rows about a device, seen by whoever sees the device (``Device.objects.visible_to``)."""
 
+    def visible_to(self, user: Any) -> Self:
+        return self.filter(device__in=Device.objects.visible_to(user))
+
+
+class AlertQuerySet(DeviceScopedQuerySet):
     def active(self) -> AlertQuerySet:
         return self.filter(state=AlertState.ACTIVE)
 
@@ -255,14 +254,6 @@ class RuleSetting(models.Model):
         return rules.Rule(self.kind, self.severity, threshold=self.threshold, window=self.window)
 
 
-class SilenceQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> SilenceQuerySet:
-        scope = scope_of(user)
-        if not scope.sees_residents:
-            return self.none()
-        return self.filter(_place_q(scope, "device__building", "device__compound"))
-
-
 class Silence(models.Model):
     """A device muted for a period, for one rule or all (maintenance, resident away)."""
 
@@ -284,7 +275,7 @@ class Silence(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SilenceQuerySet.as_manager()
+    objects = DeviceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-ends_at"]
