@@ -27,7 +27,7 @@ from django.utils import timezone
 from beatbook.accounts.models import Role
 from beatbook.core.scoping import scope_of
 from beatbook.core.shortcuts import get_visible_or_404
-from beatbook.registry.models import Beat, Building, Flat, FlatStatus
+from beatbook.registry.models import Beat, Building, Flat, FlatStatus, Resident
 from beatbook.sweeps import days
 from beatbook.sweeps.models import Answer, DailyCheck, Observation, Question
 from beatbook.visits import coverage as cov
@@ -109,6 +109,14 @@ def visit_for_answers(*, user: Any, pk: Any) -> Visit:
         .filter(round__kind=RoundKind.SWEEP)
         .select_related("round", "flat__building__compound__community", "flat__entrance"),
         pk,
+    )
+
+
+def household_residents(*, flat: Flat) -> list[Resident]:
+    """The people living in a household already in the user's scope (the
+    caller fetched it scoped), head first: whom a sweep's questions ask about."""
+    return list(
+        Resident.objects.filter(flat=flat).current().order_by("-is_head", "birth_date", "id")
     )
 
 

@@ -26,7 +26,6 @@ from beatbook.core.forms import add_service_errors
 from beatbook.core.scoping import scope_of
 from beatbook.core.views import int_param, submit_form
 from beatbook.registry import selectors as registry_selectors
-from beatbook.registry.models import Resident
 from beatbook.sweeps import charts, days, export, selectors, services
 from beatbook.sweeps.forms import (
     AnswersForm,
@@ -156,12 +155,6 @@ def missed(request: HttpRequest, pk: int) -> HttpResponse:
 # --- a sweep visit and its answers ---------------------------------------------------------------
 
 
-def _residents(flat: Any) -> list[Resident]:
-    return list(
-        Resident.objects.filter(flat=flat).current().order_by("-is_head", "birth_date", "id")
-    )
-
-
 def _report_saved(request: HttpRequest, saved: services.SavedAnswers) -> None:
     for obs in saved.observations:
         messages.warning(
@@ -177,7 +170,7 @@ def household_visit(request: HttpRequest, pk: int, flat: int) -> HttpResponse:
     """Log a sweep visit of a household and its answers in one page."""
     round_ = selectors.sweep_get(user=request.user, pk=pk)
     household = visit_selectors.flat_for_visit(user=request.user, pk=flat)
-    residents = _residents(household)
+    residents = selectors.household_residents(flat=household)
     form = SweepVisitForm(
         request.POST or None,
         questions=selectors.questions(round_=round_),
@@ -220,7 +213,7 @@ def visit_answers(request: HttpRequest, pk: int) -> HttpResponse:
     visit = selectors.visit_for_answers(user=request.user, pk=pk)
     round_ = visit.round
     assert round_ is not None
-    residents = _residents(visit.flat)
+    residents = selectors.household_residents(flat=visit.flat)
     form = AnswersForm(
         request.POST or None,
         questions=selectors.questions(round_=round_),
