@@ -23,6 +23,8 @@ from beatbook.alerts import selectors, services
 from beatbook.alerts.models import AlertState, RuleKind
 from beatbook.core.forms import BootstrapForm, add_service_errors
 from beatbook.core.scoping import scope_of
+from beatbook.core.views import int_param
+from beatbook.notify.selectors import response_times as times_of
 
 PAGE_SIZE = 50
 #: the phone page shows the active alerts, newest first, up to this many
@@ -165,14 +167,11 @@ def phone_cards(request: HttpRequest) -> HttpResponse:
 @login_required
 def response_times(request: HttpRequest) -> HttpResponse:
     """Time to acknowledge and to clear, per officer and for the station (chiefs)."""
-    from beatbook.notify.selectors import response_times as times_of
-
     if scope_of(request.user).role != "chief":
         raise PermissionDenied(
             pgettext("alerts", "Response times are reported to the station chief.")
         )
-    text = request.GET.get("days", "")
-    days = min(max(int(text), 1), 366) if text.isdigit() else 30
+    days = min(int_param(request, "days") or 30, 366)
     since = timezone.now() - dt.timedelta(days=days)
     return render(
         request,
