@@ -91,20 +91,8 @@ class DeviceSerializer(serializers.ModelSerializer):
         ]
 
 
-def _resident_list(*, user: Any) -> Any:
-    return Resident.objects.visible_to(user)
-
-
-def _flat_list(*, user: Any) -> Any:
-    return Flat.objects.visible_to(user)
-
-
 def _entrance_list(*, user: Any) -> Any:
     return Entrance.objects.visible_to(user)
-
-
-def _building_list(*, user: Any) -> Any:
-    return Building.objects.visible_to(user)
 
 
 class DeviceCreateSerializer(serializers.Serializer):
@@ -116,11 +104,13 @@ class DeviceCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     level = serializers.ChoiceField(PlaceLevel.choices, required=False)
     address = serializers.CharField(max_length=255, required=False)
-    flat = VisibleRelatedField(Flat, _flat_list, required=False)
+    flat = VisibleRelatedField(Flat, registry_selectors.flat_list, required=False)
     entrance = VisibleRelatedField(Entrance, _entrance_list, required=False)
-    building = VisibleRelatedField(Building, _building_list, required=False)
+    building = VisibleRelatedField(Building, registry_selectors.building_list, required=False)
     compound = VisibleRelatedField(Compound, registry_selectors.compound_list, required=False)
-    person = VisibleRelatedField(Resident, _resident_list, required=False, allow_null=True)
+    person = VisibleRelatedField(
+        Resident, registry_selectors.resident_list, required=False, allow_null=True
+    )
     absence_window = DurationText(required=False, allow_null=True)
     heartbeat_window = DurationText(required=False, allow_null=True)
     gateway = VisibleRelatedField(Gateway, selectors.gateway_list, required=False, allow_null=True)
@@ -139,7 +129,9 @@ class DeviceCreateSerializer(serializers.Serializer):
 
 class DeviceUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    person = VisibleRelatedField(Resident, _resident_list, required=False, allow_null=True)
+    person = VisibleRelatedField(
+        Resident, registry_selectors.resident_list, required=False, allow_null=True
+    )
     absence_window = DurationText(required=False, allow_null=True)
     heartbeat_window = DurationText(required=False, allow_null=True)
     active = serializers.BooleanField(required=False)
