@@ -197,6 +197,17 @@ def coverage_by(
     return {g: cov.tally(f) for g, f in facts.items()}
 
 
+def coverage_per_building(*, user: Any, round_: Round) -> list[tuple[Building, cov.Tally]]:
+    """Each building of the round the user sees, with its coverage (two queries)."""
+    per_building = coverage_by(user=user, round_=round_, level="building")
+    buildings = (
+        Building.objects.visible_to(user)
+        .filter(pk__in=list(per_building))
+        .select_related("compound")
+    )
+    return [(b, per_building[b.pk]) for b in buildings]
+
+
 def flat_states(*, user: Any, round_: Round, flats: QuerySet[Flat]) -> dict[int, str]:
     """Each of these households' state in the round, in one query."""
     scoped = round_flats(user=user, round_=round_).filter(pk__in=flats.values("pk"))

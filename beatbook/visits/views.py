@@ -464,14 +464,8 @@ def round_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A round's coverage, in all and per building."""
     round_ = selectors.round_get(user=request.user, pk=pk)
-    per_building = selectors.coverage_by(user=request.user, round_=round_, level="building")
-    tally = cov.merge(per_building.values())
-    buildings = list(
-        Building.objects.visible_to(request.user)
-        .filter(pk__in=list(per_building))
-        .select_related("compound")
-    )
-    rows = [(b, per_building[b.pk]) for b in buildings]
+    rows = selectors.coverage_per_building(user=request.user, round_=round_)
+    tally = cov.merge(t for _b, t in rows)
     return render(
         request,
         "visits/round_detail.html",
