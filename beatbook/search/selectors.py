@@ -187,14 +187,13 @@ def _in_scope(user: Any, model: type[Resident] | type[Flat], path: str) -> Query
     """``model`` rows in the user's scope (``path`` leads to the row's building),
     filtered so that a planner reads the search index first.
 
-    The rule is ``Scope.building_q``'s (a building is in scope when its
-    community is, or when it is one of the user's buildings), written on
-    ``+column`` expressions that no index can serve: the database then walks
-    the tier's index in key order, checks each row's building by primary key
-    and stops when the page is full, instead of reading the whole scope
-    (~50,000 residents for an officer at a million) and sorting it. A user
-    with single buildings only (a building head) has a small scope: the flats
-    in it become a set, and the index is walked against that set.
+    The rule is ``Scope.building_q``'s, with its columns written as ``+column``
+    expressions that no index can serve: the database then walks the tier's
+    index in key order, checks each row's building by primary key and stops
+    when the page is full, instead of reading the whole scope (~50,000
+    residents for an officer at a million) and sorting it. A user with single
+    buildings only (a building head) has a small scope: the flats in it become
+    a set, and the index is walked against that set.
     """
     scope = scope_of(user)
     qs = model.objects.all()
@@ -204,13 +203,7 @@ def _in_scope(user: Any, model: type[Resident] | type[Flat], path: str) -> Query
         flats = Flat.objects.visible_to(user).values("id")
         flat_id = "id" if model is Flat else "flat_id"
         return qs.alias(_flat=_Unindexed(F(flat_id))).filter(_flat__in=flats)
-    q = Q(_community__in=sorted(scope.community_ids))
-    if scope.building_ids:
-        q |= Q(_building__in=sorted(scope.building_ids))
-    return qs.alias(
-        _community=_Unindexed(F(f"{path}__compound__community_id")),
-        _building=_Unindexed(F(f"{path}_id")),
-    ).filter(q)
+    return qs.filter(scope.building_q(path, column=_Unindexed))
 
 
 @dataclass(frozen=True)
