@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-ZONE = ZoneInfo("Asia/Shanghai")
+# the day of the visits rules (Asia/Shanghai), re-exported
+from beatbook.visits.rules import ZONE as ZONE
+from beatbook.visits.rules import local_date as local_date
+
 ONE_DAY = dt.timedelta(days=1)
 
 #: consecutive missed days after which a person is lost to follow-up
@@ -31,13 +33,6 @@ UPCOMING = "upcoming"
 ACTIVE = "active"
 FINISHED = "finished"
 LOST = "lost"
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The Asia/Shanghai date of an aware moment."""
-    if moment.tzinfo is None:
-        raise ValueError("an aware datetime is needed")
-    return moment.astimezone(ZONE).date()
 
 
 def day_starts(day: dt.date) -> dt.datetime:
