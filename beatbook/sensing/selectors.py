@@ -69,12 +69,3 @@ def gateway_list(*, user: Any, compound: int | None = None) -> QuerySet[Gateway]
     if compound:
         qs = qs.filter(compound_id=compound)
     return qs
-
-
-def event_list(*, user: Any, device: int | None = None, type: str | None = None) -> QuerySet[Event]:
-    qs = Event.objects.visible_to(user).select_related("device").defer("raw")
-    if device:
-        qs = qs.filter(device_id=device)
-    if type:
-        qs = qs.filter(type=type)
-    return qs

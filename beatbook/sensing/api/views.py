@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,13 +31,6 @@ class DeviceFilter(SelectorFilterSet):
 
 class GatewayFilter(SelectorFilterSet):
     compound = IdFilter()
-
-
-def _with_token(serializer: type[serializers.Serializer]) -> Any:
-    return inline_serializer(
-        name=f"{serializer.__name__.removesuffix('Serializer')}Created",
-        fields={"token": serializers.CharField(help_text="the secret, shown only now")},
-    )
 
 
 def _created(view: SelectorViewSet, created: services.Created) -> Response:
