@@ -128,6 +128,10 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _channel(request: HttpRequest, pk: int) -> Channel:
+    return get_visible_or_404(Channel.objects.visible_to(request.user), pk)
+
+
 @scope_required("administers", ADMIN_ONLY)
 def channel_create(request: HttpRequest) -> HttpResponse:
     form = ChannelForm(request.POST or None)
@@ -154,7 +158,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
 
 @scope_required("administers", ADMIN_ONLY)
 def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = get_visible_or_404(Channel.objects.visible_to(request.user), pk)
+    channel = _channel(request, pk)
     form = ChannelForm(request.POST or None, channel=channel)
     done = submit_form(
         request,
@@ -177,14 +181,10 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _channel_action(request: HttpRequest, pk: int) -> Channel:
-    return get_visible_or_404(Channel.objects.visible_to(request.user), pk)
-
-
 @scope_required("administers", ADMIN_ONLY)
 @require_POST
 def channel_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = _channel_action(request, pk)
+    channel = _channel(request, pk)
     n = services.channel_resume(actor=request.user, channel=channel)
     messages.success(request, _("Channel resumed; %(n)s held messages will be sent.") % {"n": n})
     return redirect("notify:channel-list")
@@ -193,7 +193,7 @@ def channel_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @scope_required("administers", ADMIN_ONLY)
 @require_POST
 def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = _channel_action(request, pk)
+    channel = _channel(request, pk)
     services.channel_test(actor=request.user, channel=channel)
     messages.success(request, _("A test message is queued; the worker sends it within seconds."))
     return redirect("notify:channel-list")
@@ -202,7 +202,7 @@ def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
 @scope_required("administers", ADMIN_ONLY)
 @require_POST
 def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = _channel_action(request, pk)
+    channel = _channel(request, pk)
     services.channel_delete(actor=request.user, channel=channel)
     messages.success(request, _("Channel deleted."))
     return redirect("notify:channel-list")
@@ -210,7 +210,7 @@ def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @scope_required("administers", ADMIN_ONLY)
 def policy_edit(request: HttpRequest, station_id: int) -> HttpResponse:
-    station = get_visible_or_404(Station.objects.all(), station_id)
+    station = get_visible_or_404(Station.objects.visible_to(request.user), station_id)
     policy = services.policy_for(station.pk)
     form = PolicyForm(
         request.POST or None,
