@@ -22,7 +22,6 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.utils import timezone
 
 from beatbook.accounts.models import Role
 from beatbook.core.scoping import scope_of
@@ -33,11 +32,7 @@ from beatbook.sweeps.models import Answer, DailyCheck, Observation, Question
 from beatbook.visits import coverage as cov
 from beatbook.visits import selectors as visits
 from beatbook.visits.models import FollowUp, Outcome, Round, RoundKind, RoundStatus, Visit
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now if now is not None else timezone.now()
-
+from beatbook.visits.selectors import _now
 
 # --- sweeps ------------------------------------------------------------------------------
 
