@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beatbook.accounts.models import Role, User
 from beatbook.core.forms import BootstrapForm
-from beatbook.notify.models import Channel, ChannelKind, Step
+from beatbook.notify.models import Channel, ChannelKind, StationPolicy, Step
 from beatbook.registry.models import Station
 
 
@@ -67,7 +67,16 @@ class PolicyForm(BootstrapForm):
     chief_after = forms.IntegerField(label=_("Chief told after (seconds)"), min_value=0)
     breach_after = forms.IntegerField(label=_("Response breach after (seconds)"), min_value=0)
 
-    def __init__(self, *args: Any, station: Station, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, station: Station, policy: StationPolicy | None = None, **kwargs: Any
+    ) -> None:
+        if policy is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "duty_officer": policy.duty_officer_id,
+                "duty_after": policy.duty_after,
+                "chief_after": policy.chief_after,
+                "breach_after": policy.breach_after,
+            }
         super().__init__(*args, **kwargs)
         field = self.fields["duty_officer"]
         assert isinstance(field, forms.ModelChoiceField)

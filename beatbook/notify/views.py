@@ -211,17 +211,7 @@ def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @scope_required("administers", ADMIN_ONLY)
 def policy_edit(request: HttpRequest, station_id: int) -> HttpResponse:
     station = get_visible_or_404(Station.objects.visible_to(request.user), station_id)
-    policy = services.policy_for(station.pk)
-    form = PolicyForm(
-        request.POST or None,
-        station=station,
-        initial={
-            "duty_officer": policy.duty_officer_id,
-            "duty_after": policy.duty_after,
-            "chief_after": policy.chief_after,
-            "breach_after": policy.breach_after,
-        },
-    )
+    form = PolicyForm(request.POST or None, station=station, policy=services.policy_for(station.pk))
     done = submit_form(
         request,
         form,

@@ -223,6 +223,9 @@ def test_policy_edit(world: Any, client: Any) -> None:
     assert response.status_code == 302
     policy = StationPolicy.objects.get(station=world.station)
     assert (policy.duty_officer, policy.chief_after, policy.breach_after) == (duty, 120, 240)
+    # the form opens on the saved policy
+    initial = client.get(url).context["form"].initial
+    assert (initial["duty_officer"], initial["chief_after"]) == (duty.pk, 120)
     # delays must grow
     response = client.post(
         url, {"duty_officer": "", "duty_after": 300, "chief_after": 120, "breach_after": 240}
