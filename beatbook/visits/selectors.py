@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -305,6 +306,14 @@ def visit_get(*, user: Any, pk: Any) -> Visit:
 
 
 # --- follow-ups -----------------------------------------------------------------------------
+
+
+def with_overdue(rows: Iterable[FollowUp], now: dt.datetime) -> None:
+    """Mark each follow-up ``overdue`` (open, and due before today at ``now``)."""
+    for row in rows:
+        row.overdue = (  # type: ignore[attr-defined]
+            row.status == FollowUpStatus.OPEN and rules.is_overdue(row.due_date, now)
+        )
 
 
 def overdue_q(now: dt.datetime) -> Q:

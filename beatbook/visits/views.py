@@ -374,8 +374,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         now=now,
     ).order_by("due_date", "id")
     page = _paginate(request, rows)
-    for row in page.object_list:
-        row.overdue = row.status == FollowUpStatus.OPEN and rules.is_overdue(row.due_date, now)
+    selectors.with_overdue(page.object_list, now)
     return render(
         request,
         "visits/followup_list.html",
@@ -386,10 +385,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     followup = selectors.followup_get(user=request.user, pk=pk)
-    overdue = followup.status == FollowUpStatus.OPEN and rules.is_overdue(
-        followup.due_date, timezone.now()
-    )
-    followup.overdue = overdue  # type: ignore[attr-defined]
+    selectors.with_overdue([followup], timezone.now())
     return render(request, "visits/followup_detail.html", {"followup": followup})
 
 
