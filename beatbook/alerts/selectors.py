@@ -104,9 +104,10 @@ def alert_detail(*, user: Any, pk: Any) -> AlertDetail:
             obj=person,
             extra={"purpose": "alert", "alert": alert.pk, "id_number": "none"},
         )
-    events_qs = Event.objects.filter(device_id=alert.device_id)
+    visible_events = Event.objects.visible_to(user)
+    events_qs = visible_events.filter(device_id=alert.device_id)
     if person is not None and alert.rule != "offline":
-        events_qs = Event.objects.filter(device__person_id=person.pk)
+        events_qs = visible_events.filter(device__person_id=person.pk)
     events = list(
         events_qs.select_related("device")
         .prefetch_related(
