@@ -238,3 +238,15 @@ def test_vacant_flat_status_counts_even_without_visits(world: Any, round_a: Roun
     world.flat_a.status = FlatStatus.VACANT
     world.flat_a.save()
     assert selectors.coverage(user=world.chief, round_=round_a).as_dict()["coverage"] is None
+
+
+@pytest.mark.django_db
+def test_with_overdue_marks_open_followups_due_before_today(world: Any) -> None:
+    # 10:00 on 2026-03-05 in Asia/Shanghai
+    now = dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC)
+    common = {"flat": world.flat_a, "assignee": world.officer_a, "created_by": world.officer_a}
+    late = FollowUpFactory(due_date=dt.date(2026, 3, 4), **common)
+    today = FollowUpFactory(due_date=dt.date(2026, 3, 5), **common)
+    done = FollowUpFactory(due_date=dt.date(2026, 3, 1), status="done", **common)
+    selectors.with_overdue([late, today, done], now)
+    assert (late.overdue, today.overdue, done.overdue) == (True, False, False)  # type: ignore[attr-defined]
