@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beatbook.accounts.models import Role, User
@@ -35,11 +36,10 @@ from beatbook.notify.models import (
     ChannelKind,
     OutboxMessage,
     PushSubscription,
-    StationPolicy,
     Status,
     Told,
 )
-from beatbook.notify.services import KIND_CHANNEL_PAUSED, _locked
+from beatbook.notify.services import KIND_CHANNEL_PAUSED, _locked, policy_for
 
 #: seconds a claimed message is reserved for the worker sending it
 LEASE = 120
@@ -312,7 +312,7 @@ def _channel_failed(channel_id: int, error: str, now: dt.datetime) -> None:
             status=Status.HELD
         )
         # the station's chiefs and duty officer, and the administrators who can resume it
-        policy = StationPolicy.objects.filter(station_id=channel.station_id).first()
+        policy = policy_for(channel.station_id)
         users = set(
             User.objects.filter(
                 is_active=True, role=Role.CHIEF, station_id=channel.station_id
@@ -320,7 +320,7 @@ def _channel_failed(channel_id: int, error: str, now: dt.datetime) -> None:
         ) | set(
             User.objects.filter(is_active=True, role=Role.SYSADMIN).values_list("pk", flat=True)
         )
-        if policy and policy.duty_officer_id:
+        if policy.duty_officer_id:
             users.add(policy.duty_officer_id)
         # and the officers whose pages it was to carry (e.g. by SMS)
         held_pages = OutboxMessage.objects.filter(
@@ -338,7 +338,7 @@ def _channel_failed(channel_id: int, error: str, now: dt.datetime) -> None:
                 "title": _("Channel %(name)s paused after %(n)s failures")
                 % {"name": channel.name, "n": channel.failures},
                 "body": error[:300],
-                "url": "/notify/channels/",
+                "url": reverse("notify:channel-list"),
                 "channel": channel.pk,
             },
             now=now,
