@@ -35,11 +35,6 @@ FINISHED = "finished"
 LOST = "lost"
 
 
-def day_starts(day: dt.date) -> dt.datetime:
-    """00:00 Asia/Shanghai on ``day``."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=ZONE)
-
-
 def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
     """Every day from ``first`` to ``last`` inclusive (empty when last < first)."""
     n = (last - first).days + 1
