@@ -525,19 +525,9 @@ class Resident(models.Model):
         """The columns computed from others (for searching), kept in step by
         save(). Bulk loaders (demo, import) that bypass save() set them from this.
         Fast for a million rows: the name keys are memoised per name."""
-        pinyin, initials = search_keys.pinyin_keys(name)
-        phones = phones or []
         return {
             "phones_text": cls.phones_text_of(phones),
-            "name_simplified": search_keys.simplified(name)[:64],
-            "name_given": search_keys.given_name(name)[:64],
-            "name_pinyin": pinyin,
-            "name_initials": initials,
-            "id_reversed": search_keys.reversed_id(id_number)[:32],
-            "phone_reversed": search_keys.reversed_phone(phones[0])[:20] if phones else "",
-            "phone2_reversed": search_keys.reversed_phone(phones[1])[:20]
-            if len(phones) > 1
-            else "",
+            **search_keys.resident_keys(name=name, id_number=id_number, phones=phones),
         }
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -237,6 +238,23 @@ def phone_digits(e164: str) -> str:
 
 def reversed_phone(e164: str) -> str:
     return phone_digits(e164)[::-1]
+
+
+def resident_keys(*, name: str, id_number: str, phones: Sequence[str] | None) -> dict[str, str]:
+    """A resident's search columns, each cut to its column's width: what
+    ``Resident.derived_fields`` and the migration that filled the existing
+    rows store."""
+    pinyin, initials = pinyin_keys(name)
+    phones = phones or []
+    return {
+        "name_simplified": simplified(name)[:64],
+        "name_given": given_name(name)[:64],
+        "name_pinyin": pinyin,
+        "name_initials": initials,
+        "id_reversed": reversed_id(id_number)[:32],
+        "phone_reversed": reversed_phone(phones[0])[:20] if phones else "",
+        "phone2_reversed": reversed_phone(phones[1])[:20] if len(phones) > 1 else "",
+    }
 
 
 def prefix_upper_bound(prefix: str) -> str | None:

@@ -6,8 +6,9 @@ from beatbook.search import keys
 
 
 def fill_search_keys(apps, schema_editor):
-    """Compute the search keys of the residents already registered (the same
-    rule as Resident.derived_fields, which historical models don't have)."""
+    """Compute the search keys of the residents already registered (by
+    keys.resident_keys, as Resident.derived_fields does; historical models
+    don't have derived_fields)."""
     Resident = apps.get_model("registry", "Resident")
     db = schema_editor.connection.alias
     last = 0
@@ -21,27 +22,35 @@ def fill_search_keys(apps, schema_editor):
         if not chunk:
             return
         for r in chunk:
-            phones = r.phones or []
-            r.name_simplified = keys.simplified(r.name)[:64]
-            r.name_given = keys.given_name(r.name)[:64]
-            r.name_pinyin, r.name_initials = keys.pinyin_keys(r.name)
-            r.id_reversed = keys.reversed_id(r.id_number)[:32]
-            r.phone_reversed = keys.reversed_phone(phones[0])[:20] if phones else ""
-            r.phone2_reversed = keys.reversed_phone(phones[1])[:20] if len(phones) > 1 else ""
-        Resident.objects.using(db).bulk_update(
-            chunk,
-            [
-                "name_simplified",
-                "name_given",
-                "name_pinyin",
-                "name_initials",
-                "id_reversed",
-                "phone_reversed",
-                "phone2_reversed",
-            ],
-            batch_size=500,
-        )
+            found = keys.resident_keys(name=r.name, id_number=r.id_number, phones=r.phones)
+            for name, value in found.items():
+                setattr(r, name, value)
+        Resident.objects.using(db).bulk_update(chunk, list(KEY_WIDTHS), batch_size=500)
         last = chunk[-1].id
+
+
+#: the search columns as this migration adds them (a copy: a migration does not
+#: change when keys.RESIDENT_KEY_WIDTHS does)
+KEY_WIDTHS = {
+    "id_reversed": 32,
+    "name_given": 64,
+    "name_initials": 64,
+    "name_pinyin": 255,
+    "name_simplified": 64,
+    "phone2_reversed": 20,
+    "phone_reversed": 20,
+}
+
+#: index name suffix → the column it leads with (then id)
+INDEXES = {
+    "name": "name_simplified",
+    "given": "name_given",
+    "pinyin": "name_pinyin",
+    "initials": "name_initials",
+    "id_tail": "id_reversed",
+    "phone": "phone_reversed",
+    "phone2": "phone2_reversed",
+}
 
 
 class Migration(migrations.Migration):
@@ -51,69 +60,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='resident',
-            name='id_reversed',
-            field=models.CharField(blank=True, default='', editable=False, max_length=32),
-        ),
-        migrations.AddField(
-            model_name='resident',
-            name='name_given',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
-        ),
-        migrations.AddField(
-            model_name='resident',
-            name='name_initials',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
-        ),
-        migrations.AddField(
-            model_name='resident',
-            name='name_pinyin',
-            field=models.CharField(blank=True, default='', editable=False, max_length=255),
-        ),
-        migrations.AddField(
-            model_name='resident',
-            name='name_simplified',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
-        ),
-        migrations.AddField(
-            model_name='resident',
-            name='phone2_reversed',
-            field=models.CharField(blank=True, default='', editable=False, max_length=20),
-        ),
-        migrations.AddField(
-            model_name='resident',
-            name='phone_reversed',
-            field=models.CharField(blank=True, default='', editable=False, max_length=20),
+        *(
+            migrations.AddField(
+                model_name='resident',
+                name=name,
+                field=models.CharField(blank=True, default='', editable=False, max_length=width),
+            )
+            for name, width in KEY_WIDTHS.items()
         ),
         # filled before the indexes are built
         migrations.RunPython(fill_search_keys, migrations.RunPython.noop, elidable=True),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['name_simplified', 'id'], name='resident_search_name'),
-        ),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['name_given', 'id'], name='resident_search_given'),
-        ),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['name_pinyin', 'id'], name='resident_search_pinyin'),
-        ),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['name_initials', 'id'], name='resident_search_initials'),
-        ),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['id_reversed', 'id'], name='resident_search_id_tail'),
-        ),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['phone_reversed', 'id'], name='resident_search_phone'),
-        ),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['phone2_reversed', 'id'], name='resident_search_phone2'),
+        *(
+            migrations.AddIndex(
+                model_name='resident',
+                index=models.Index(fields=[column, 'id'], name=f'resident_search_{suffix}'),
+            )
+            for suffix, column in INDEXES.items()
         ),
     ]
