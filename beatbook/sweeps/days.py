@@ -136,6 +136,31 @@ def standing(
     )
 
 
+@dataclass(frozen=True)
+class StripDay:
+    """A day of the observation strip: checked, missed, today (open) or later."""
+
+    day: dt.date
+    state: str
+
+
+def day_strip(
+    *, start: dt.date, end: dt.date, checked: Iterable[dt.date], today: dt.date
+) -> list[StripDay]:
+    """Each day of the period and how it went (the strip on an observation's page)."""
+    done = set(checked)
+    missed = set(standing(start=start, end=end, checked=done, today=today).missed)
+
+    def state(day: dt.date) -> str:
+        if day in done:
+            return "checked"
+        if day in missed:
+            return "missed"
+        return "today" if day == today else "later"
+
+    return [StripDay(d, state(d)) for d in days_between(start, end)]
+
+
 def check_days(moments: Iterable[dt.datetime]) -> set[dt.date]:
     """The Asia/Shanghai days of the given check times."""
     return {local_date(m) for m in moments}

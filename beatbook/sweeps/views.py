@@ -275,20 +275,12 @@ def observation_list(request: HttpRequest) -> HttpResponse:
 def _observation_page(request: HttpRequest, obs: Any, **extra: Any) -> HttpResponse:
     today = _today()
     standing = selectors.standing_of(obs, today)
-    checked = days.check_days(c.checked_at for c in obs.checks.all())
-    strip = [
-        {
-            "day": d,
-            "state": "checked"
-            if d in checked
-            else "missed"
-            if d in standing.missed
-            else "today"
-            if d == today
-            else "later",
-        }
-        for d in days.days_between(obs.start_date, obs.end_date)
-    ]
+    strip = days.day_strip(
+        start=obs.start_date,
+        end=obs.end_date,
+        checked=days.check_days(c.checked_at for c in obs.checks.all()),
+        today=today,
+    )
     context = {
         "obs": obs,
         "standing": standing,

@@ -202,3 +202,19 @@ def test_progress_against_the_target() -> None:
         start=D(2026, 3, 1), end=D(2026, 3, 1), today=D(2026, 3, 5), reached={}, target=None
     )
     assert [(r.reached, r.met) for r in no_target] == [(0, None)]
+
+
+def test_day_strip() -> None:
+    strip = days.day_strip(
+        start=D(2026, 3, 1),
+        end=D(2026, 3, 5),
+        checked={D(2026, 3, 1), D(2026, 3, 3)},
+        today=D(2026, 3, 4),
+    )
+    assert [(s.day.day, s.state) for s in strip] == [
+        (1, "checked"),
+        (2, "missed"),
+        (3, "checked"),
+        (4, "today"),
+        (5, "later"),
+    ]
