@@ -14,13 +14,14 @@ from beatbook.search import selectors
 DEFAULT_PAGE_SIZE = 20
 
 
-def _int(value: str | None, default: int) -> int:
+def _int(request: Request, name: str, default: int) -> int:
+    value = request.query_params.get(name)
     if not value:
         return default
     try:
         return int(value)
     except ValueError:
-        raise serializers.ValidationError({"page": ["A whole number is required."]}) from None
+        raise serializers.ValidationError({name: ["A whole number is required."]}) from None
 
 
 RESULT_FIELDS: dict = {
@@ -71,13 +72,8 @@ class SearchViewSet(viewsets.ViewSet):
         ),
     )
     def list(self, request: Request) -> Response:
-        page_size = max(
-            1,
-            min(
-                _int(request.query_params.get("page_size"), DEFAULT_PAGE_SIZE), selectors.MAX_LIMIT
-            ),
-        )
-        page = max(1, _int(request.query_params.get("page"), 1))
+        page_size = max(1, min(_int(request, "page_size", DEFAULT_PAGE_SIZE), selectors.MAX_LIMIT))
+        page = max(1, _int(request, "page", 1))
         result = selectors.search(
             user=request.user,
             q=request.query_params.get("q", ""),

@@ -58,6 +58,8 @@ def test_pages(world: Any, people: Any) -> None:
     assert second["next"] is None and second["previous"] is not None
     assert [r["id"] for r in first["results"] + second["results"]] == everyone
     assert client.get(URL, {"q": "zw", "page": "x"}).status_code == 400
+    bad_size = client.get(URL, {"q": "zw", "page_size": "x"})
+    assert bad_size.status_code == 400 and "page_size" in bad_size.json()
 
 
 def test_other_beat_and_roles(world: Any, people: Any) -> None:
