@@ -333,6 +333,14 @@ def with_standing(rows: list[Observation], now: dt.datetime | None = None) -> li
     return rows
 
 
+def count_by_state(rows: Iterable[Observation]) -> dict[str, int]:
+    """How many observations (``with_standing`` already run) are in each state."""
+    counts: dict[str, int] = dict.fromkeys(OBSERVATION_STATES, 0)
+    for row in rows:
+        counts[row.standing.state] += 1  # type: ignore[attr-defined]
+    return counts
+
+
 def lost_to_follow_up(
     *, user: Any, round_: Round | None = None, now: dt.datetime | None = None
 ) -> list[Observation]:

@@ -81,9 +81,6 @@ def sweep_detail(request: HttpRequest, pk: int) -> HttpResponse:
         list(selectors.observation_list(user=request.user, round=round_.pk))
     )
     unanswered, to_answer = selectors.unanswered_visits(user=request.user, round_=round_)
-    by_state: dict[str, int] = dict.fromkeys(selectors.OBSERVATION_STATES, 0)
-    for o in observations:
-        by_state[o.standing.state] += 1  # type: ignore[attr-defined]
     return render(
         request,
         "sweeps/sweep_detail.html",
@@ -94,7 +91,7 @@ def sweep_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": progress,
             "today_row": progress[-1] if progress else None,
             "progress_chart": charts.progress(progress),
-            "observations": by_state,
+            "observations": selectors.count_by_state(observations),
             "lost": [o for o in observations if o.standing.lost],  # type: ignore[attr-defined]
             "may_organise": services.may_organise(request.user, round_),
             "unanswered": unanswered,
