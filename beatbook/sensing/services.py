@@ -76,9 +76,9 @@ def _one(found: list[Any], level: str, address: str) -> Any:
     return found[0]
 
 
-def _buildings_prefixing(compound: Compound, rest: str) -> list[tuple[Building, str]]:
+def _buildings_prefixing(buildings: Any, rest: str) -> list[tuple[Building, str]]:
     out = []
-    for building in compound.buildings.all():
+    for building in buildings:
         labels = {building.label, addresses.building_label(building.number), building.number}
         for label in sorted(labels, key=len, reverse=True):  # '6号楼' before '6'
             if label and rest.startswith(label):
@@ -100,29 +100,21 @@ def find_place(level: str, address: str, *, actor: Any = None) -> Place:
     compounds = _compounds_prefixing(address, actor)
     if level == PlaceLevel.COMPOUND:
         return _one([c for c in compounds if c.name == address], level, address)
+    visible = Building.objects.visible_to(actor) if actor is not None else Building.objects.all()
     found: list[Any] = []
     for compound in compounds:
         rest = address[len(compound.name) :]
+        buildings = list(visible.filter(compound=compound))
         if level == PlaceLevel.BUILDING:
             number = addresses.normalize_building_number(rest)
-            found += list(compound.buildings.filter(number=number))
-            found += [b for b, tail in _buildings_prefixing(compound, rest) if not tail]
+            found += [b for b in buildings if b.number == number]
+            found += [b for b, tail in _buildings_prefixing(buildings, rest) if not tail]
         elif level == PlaceLevel.ENTRANCE:
-            for building, tail in _buildings_prefixing(compound, rest):
+            for building, tail in _buildings_prefixing(buildings, rest):
                 number = addresses.normalize_entrance_number(tail)
                 found += list(building.entrances.filter(number=number))
         else:
             raise ValidationError({"level": _("Unknown place level.")})
-    if actor is not None:
-        scope = scope_of(actor)
-        found = [
-            p
-            for p in found
-            if scope.covers_building(
-                p.pk if isinstance(p, Building) else p.building_id,
-                (p if isinstance(p, Building) else p.building).compound.community_id,
-            )
-        ]
     unique = list({p.pk: p for p in found}.values())
     return _one(unique, level, address)
 
